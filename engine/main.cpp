@@ -1,0 +1,34 @@
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <exception>
+
+#include "engine/commands.h"
+
+namespace {
+
+constexpr unitscope::engine::AddCommand kCommands[] = {
+    nullptr,
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"unitscope: see what the individual units of a deep network do"};
+  app.require_subcommand(0, 1);
+  for (auto add : kCommands) {
+    if (add) add(app);
+  }
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "unitscope: %s\n", e.what());
+    return 1;
+  }
+  if (app.get_subcommands().empty()) {
+    std::fputs(app.help().c_str(), stdout);
+  }
+  return 0;
+}

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package unitscope needs. Idempotent; prints nothing when all are present.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build pkg-config git
+  mesa-vulkan-drivers libvulkan-dev vulkan-tools vulkan-validationlayers glslc spirv-tools
+  libglfw3-dev xvfb xauth imagemagick
+  libimgui-dev libglm-dev doctest-dev libstb-dev nlohmann-json3-dev libcli11-dev libbenchmark-dev
+  libtorch-dev python3-torch
+  libavcodec-dev libavformat-dev libavutil-dev libswscale-dev ffmpeg
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+  [ "$status" = installed ] || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "setup: need root (or sudo) to install: ${missing[*]}" >&2; exit 1; }
+  sudo=sudo
+fi
+echo "setup: installing ${#missing[@]} packages: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "setup: done"
