@@ -15,14 +15,16 @@
 
 namespace unitscope::analysis {
 
-// What to do with a bad entry (missing/corrupt file, unknown label, size mismatch, bad cell).
+// What to do with a bad entry of index.csv (wrong field count, bad number, missing or corrupt image or
+// PNG, unknown label number, size that disagrees with the index): kFail throws analysis::Error naming
+// the file and row; kSkip leaves the entry out and lists why in BrodenReport::problems.
 enum class OnBadEntry { kFail, kSkip };
 
 struct BrodenOptions {
   OnBadEntry on_bad_entry = OnBadEntry::kFail;
   std::string split;                   // "train", "val", or empty for every row
-  std::vector<std::string> categories; // empty: every category in category.csv
-  bool load_images = true;             // false when only labels are needed
+  std::vector<std::string> categories; // empty: every category, in category.csv order; else this order
+  bool load_images = true;             // false: neither reads nor checks the images, only labels
   int threads = 2;                     // decoder threads
   int prefetch = 32;                   // samples decoded ahead of the consumer; bounds memory
 };
@@ -31,16 +33,17 @@ struct BrodenCategory {
   std::string name;
   int first_label = 0;  // from category.csv; informational
   int last_label = 0;
+  std::vector<int> labels;  // global label numbers c_<name>.csv lists, in code order
 };
 
-// One row of label.csv. Numbers can have gaps; names()[n] is empty for a missing number.
+// One row of label.csv. Numbers can have gaps; labels()[n].name is empty for a missing number.
 struct BrodenLabel {
   int number = 0;
   std::string name;
   std::string category;                    // primary category: largest coverage in the c_*.csv files
   std::vector<std::string> categories;     // every category it appears in
-  double frequency = 0.0;                  // from label.csv
-  int coverage = 0;                        // from label.csv
+  int frequency = 0;                       // from label.csv: images with the label
+  double coverage = 0.0;                   // from label.csv: pixel coverage in whole images
 };
 
 // The decoded labels of one category for one image.
@@ -52,7 +55,7 @@ struct CategoryLabels {
 };
 
 struct BrodenSample {
-  std::size_t row = 0;  // 0-based data row of index.csv
+  std::size_t row = 0;  // 0-based data row of index.csv (messages say "row row+1")
   std::string image;    // path as written in index.csv, relative to images/
   std::string split;
   int ih = 0, iw = 0;   // image size from the index
@@ -64,11 +67,15 @@ struct BrodenSample {
 struct BrodenReport {
   std::size_t read = 0;
   std::size_t skipped = 0;
-  std::vector<std::string> problems;  // one line each for skipped entries: file, row and why
+  std::vector<std::string> problems;  // one line each for skipped entries: file, row, line and why
 };
 
-// Opens the directory and reads the small tables up front; samples are decoded on demand.
-// Throws analysis::Error naming the file and row for anything malformed (unless skipping applies).
+// Opens the directory and reads the small tables up front; samples are decoded on demand. open()
+// throws analysis::Error naming the file for a missing table, an index.csv header without image,
+// split, ih, iw, sh and sw or with a column that is no category, a malformed category.csv, label.csv
+// or c_*.csv (with its line), or an unknown name in options.categories.
+// Messages about index.csv entries say "index.csv row R (line L)", R counting data rows from 1.
+// read() and stream() may run concurrently from several threads.
 class BrodenDataset {
  public:
   static BrodenDataset open(const std::filesystem::path& dir, BrodenOptions options = {});
@@ -86,8 +93,8 @@ class BrodenDataset {
   std::size_t size() const;
 
   // Decodes one sample by position in the filtered row list (0..size()-1).
-  // Returns nullopt for a bad entry when skipping; throws when failing.
-  std::optional<BrodenSample> read(std::size_t position) const;
+  // Returns nullopt for a bad entry when skipping (and sets *why); throws when failing.
+  std::optional<BrodenSample> read(std::size_t position, std::string* why = nullptr) const;
 
   // Streams samples [begin, end) in order on options().threads decoder threads, at most
   // options().prefetch in flight. `consume` runs on the calling thread. Returns what was read/skipped.

@@ -2,7 +2,7 @@
 function(unitscope_warnings target)
   target_compile_options(${target} PRIVATE
     $<$<COMPILE_LANGUAGE:CXX>:-Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wcast-align
-      -Woverloaded-virtual -Wnull-dereference -Wimplicit-fallthrough>)
+      -Woverloaded-virtual -Wimplicit-fallthrough>)
   if(UNITSCOPE_WERROR)
     target_compile_options(${target} PRIVATE $<$<COMPILE_LANGUAGE:CXX>:-Werror>)
   endif()

@@ -10,4 +10,8 @@ namespace unitscope::engine {
 // Registers a subcommand and its callback. Callbacks throw on failure; main reports and exits 1.
 using AddCommand = void (*)(CLI::App& app);
 
+void add_world_command(CLI::App& app);  // world_command.cpp
+void add_layers_command(CLI::App& app);  // layers_command.cpp
+void add_dissect_command(CLI::App& app);  // dissect_command.cpp
+
 }  // namespace unitscope::engine

@@ -8,6 +8,9 @@
 namespace {
 
 constexpr unitscope::engine::AddCommand kCommands[] = {
+    unitscope::engine::add_world_command,
+    unitscope::engine::add_layers_command,
+    unitscope::engine::add_dissect_command,
     nullptr,
 };
 

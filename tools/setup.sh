@@ -5,7 +5,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config git
   mesa-vulkan-drivers libvulkan-dev vulkan-tools vulkan-validationlayers glslc spirv-tools
-  libglfw3-dev xvfb xauth imagemagick
+  libglfw3-dev libx11-dev xvfb xauth imagemagick
   libimgui-dev libglm-dev doctest-dev libstb-dev nlohmann-json3-dev libcli11-dev libbenchmark-dev
   libtorch-dev python3-torch
   libavcodec-dev libavformat-dev libavutil-dev libswscale-dev ffmpeg

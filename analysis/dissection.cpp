@@ -1,0 +1,533 @@
+#include "analysis/dissection.h"
+
+#include <ATen/ATen.h>
+#include <c10/core/InferenceMode.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <fstream>
+#include <limits>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "analysis/broden_dataset.h"
+#include "analysis/dissection_report.h"
+#include "analysis/dissection_state.h"
+#include "analysis/error.h"
+#include "analysis/model.h"
+#include "analysis/quantile_sketch.h"
+#include "analysis/tally_kernels.h"
+
+namespace unitscope::analysis {
+
+namespace {
+
+namespace fs = std::filesystem;
+constexpr int kThumbnail = 64;
+
+std::string read_all(const fs::path& path) {
+  std::ifstream f(path, std::ios::binary);
+  std::ostringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+class Run {
+ public:
+  Run(const DissectOptions& options, DissectProgress& progress, std::stop_token stop)
+      : options_(options), progress_(progress), stop_(std::move(stop)) {}
+
+  DissectionResult run();
+
+ private:
+  void open_inputs();
+  void load_or_start();
+  void save() const;
+  void forward_pass();
+  void forward_batch(std::vector<BrodenSample>& batch);
+  void choose_thresholds();
+  void rebuild_sketches(LayerState& layer, std::size_t li, const std::vector<int>& units);
+  void tally_pass();
+  void tally_batch(std::vector<BrodenSample>& batch);
+  at::Tensor read_cache(std::size_t li, std::uint64_t first, std::uint64_t count) const;
+  DissectionResult result() const;
+  void write_outputs(const DissectionResult& result, bool report);
+
+  fs::path state_dir() const { return options_.out / ".dissect"; }
+  fs::path cache_path(std::size_t li) const {
+    return state_dir() / (layer_dir_name(options_.layers[li]) + ".f32");
+  }
+  bool stopping() const { return stop_.stop_requested() || simulated_stop_; }
+  void count_batch() {
+    ++batches_;
+    if (options_.stop_after_batches > 0 && batches_ >= options_.stop_after_batches) simulated_stop_ = true;
+  }
+
+  const DissectOptions& options_;
+  DissectProgress& progress_;
+  std::stop_token stop_;
+  std::unique_ptr<Model> model_;
+  std::optional<BrodenDataset> images_;
+  std::optional<BrodenDataset> labels_;
+  std::uint64_t total_ = 0;
+  std::vector<std::string> categories_;
+  std::vector<std::string> label_names_;
+  std::vector<int> label_category_;
+  State state_;
+  double forward_seconds_ = 0.0;
+  double tally_seconds_ = 0.0;
+  double model_seconds_ = 0.0;
+  std::size_t batches_ = 0;
+  bool simulated_stop_ = false;
+};
+
+void Run::open_inputs() {
+  if (options_.layers.empty()) throw Error("dissect: no layers given");
+  if (options_.batch < 1) throw Error("dissect: --batch must be at least 1");
+  if (options_.topk < 0 || options_.report_images < 0) throw Error("dissect: --topk must be >= 0");
+  if (options_.sketch_k < 8) throw Error("dissect: sketch k must be at least 8");
+  for (std::size_t i = 0; i < options_.layers.size(); ++i) {
+    for (std::size_t j = 0; j < i; ++j) {
+      if (layer_dir_name(options_.layers[i]) == layer_dir_name(options_.layers[j])) {
+        throw Error("dissect: layer " + options_.layers[i] + " is given twice");
+      }
+    }
+  }
+  set_threads(options_.threads);
+  model_ = open_model(options_.model);
+  for (const auto& layer : options_.layers) model_->check_layer(layer);
+
+  BrodenOptions bo;
+  bo.split = options_.split;
+  bo.threads = 2;
+  bo.load_images = false;
+  labels_ = BrodenDataset::open(options_.dataset, bo);
+  // Pass 1 and the report need the images but no labels: decode only the first category's.
+  if (!labels_->categories().empty()) bo.categories = {labels_->categories().front().name};
+  bo.load_images = true;
+  images_ = BrodenDataset::open(options_.dataset, bo);
+  total_ = labels_->size();
+  if (options_.limit > 0) total_ = std::min<std::uint64_t>(total_, options_.limit);
+  if (total_ == 0) {
+    throw Error("dataset " + options_.dataset.string() + " has no images" +
+                (options_.split.empty() ? "" : " in split '" + options_.split + "'"));
+  }
+  for (const auto& c : labels_->categories()) categories_.push_back(c.name);
+  for (const auto& l : labels_->labels()) {
+    label_names_.push_back(l.name);
+    int category = -1;
+    if (auto index = labels_->category_index(l.category)) category = *index;
+    label_category_.push_back(l.name.empty() ? -1 : category);
+  }
+}
+
+void Run::load_or_start() {
+  nlohmann::ordered_json f;
+  f["version"] = 1;
+  f["model"] = options_.model.source;
+  f["seed"] = options_.model.seed;
+  f["preprocess"] = describe(model_->preprocess());
+  f["layers"] = options_.layers;
+  f["dataset"] = fs::absolute(options_.dataset).lexically_normal().string();
+  f["split"] = options_.split;
+  f["images"] = total_;
+  f["convention"] = convention_name(options_.convention);
+  f["batch"] = options_.batch;
+  f["topk"] = options_.topk;
+  f["sketch_k"] = options_.sketch_k;
+  const std::string fingerprint = f.dump();
+
+  fs::create_directories(state_dir());
+  const fs::path checkpoint = state_dir() / "checkpoint.bin";
+  if (fs::exists(checkpoint)) {
+    const std::string data = read_all(checkpoint);
+    State s;
+    try {
+      s = deserialize_state(std::span(reinterpret_cast<const std::uint8_t*>(data.data()), data.size()));
+    } catch (const std::exception& e) {
+      throw Error(checkpoint.string() + " is damaged (" + e.what() + "); delete " +
+                  state_dir().string() + " to start over");
+    }
+    if (s.fingerprint != fingerprint) {
+      throw Error(options_.out.string() + " holds a dissection with other settings (" +
+                  s.fingerprint + "); use another --out, or delete " + state_dir().string() +
+                  " to start over");
+    }
+    state_ = std::move(s);
+    // Activations past the checkpoint belong to a batch that was lost; drop them.
+    if (state_.phase <= kPhaseForward) {
+      for (std::size_t li = 0; li < state_.layers.size(); ++li) {
+        if (fs::exists(cache_path(li))) fs::resize_file(cache_path(li), state_.layers[li].cache_bytes);
+      }
+    }
+    return;
+  }
+  state_ = State{};
+  state_.fingerprint = fingerprint;
+  state_.phase = kPhaseForward;
+  state_.layers.resize(options_.layers.size());
+  for (std::size_t li = 0; li < options_.layers.size(); ++li) {
+    std::ofstream(cache_path(li), std::ios::binary | std::ios::trunc);
+  }
+  save();
+}
+
+void Run::save() const {
+  const auto data = serialize_state(state_);
+  write_file_atomic(state_dir() / "checkpoint.bin",
+                    std::string(reinterpret_cast<const char*>(data.data()), data.size()));
+}
+
+void Run::forward_pass() {
+  progress_.phase = kPhaseForward;
+  progress_.total = total_;
+  progress_.resumed_from = state_.position;
+  progress_.done = state_.position;
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<BrodenSample> batch;
+  const auto report = images_->stream(
+      state_.position, total_,
+      [&](BrodenSample&& sample) {
+        if (stopping()) return;
+        batch.push_back(std::move(sample));
+        if (batch.size() == static_cast<std::size_t>(options_.batch)) {
+          forward_batch(batch);
+          batch.clear();
+        }
+      },
+      stop_);
+  if (stopping()) throw DissectCancelled();
+  if (!batch.empty()) forward_batch(batch);
+  (void)report;
+  forward_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+void Run::forward_batch(std::vector<BrodenSample>& batch) {
+  c10::InferenceMode guard;
+  std::vector<Image> pixels;
+  pixels.reserve(batch.size());
+  for (auto& s : batch) pixels.push_back(std::move(s.pixels));
+  const at::Tensor input = model_->prepare(pixels);
+  ForwardRequest request;
+  request.taps = options_.layers;
+  request.want_output = false;
+  const auto model_start = std::chrono::steady_clock::now();
+  const ForwardResult out = model_->forward(input, request);
+  model_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - model_start).count();
+  const auto b = static_cast<std::int64_t>(batch.size());
+  for (std::size_t li = 0; li < options_.layers.size(); ++li) {
+    at::Tensor acts = out.taps[li].to(at::kFloat).contiguous();
+    if (acts.dim() == 2) acts = acts.reshape({b, acts.size(1), 1, 1});
+    if (acts.dim() != 4 || acts.size(0) != b) {
+      throw Error("layer " + options_.layers[li] + " of " + model_->name() +
+                  " gives an output of rank " + std::to_string(acts.dim()) +
+                  "; dissection needs [N, C, H, W] or [N, C]");
+    }
+    LayerState& layer = state_.layers[li];
+    const std::vector<std::int64_t> shape{acts.size(1), acts.size(2), acts.size(3)};
+    if (layer.shape.empty()) {
+      layer.shape = shape;
+      layer.sketches.assign(static_cast<std::size_t>(shape[0]), QuantileSketch(options_.sketch_k));
+    } else if (layer.shape != shape) {
+      throw Error("layer " + options_.layers[li] + " changed shape between images (index.csv row " +
+                  std::to_string(batch.front().row + 1) + "); give images of one size");
+    }
+    if (!at::isfinite(acts).all().item<bool>()) {
+      const at::Tensor bad = (~at::isfinite(acts)).any(3).any(2).any(0).nonzero().squeeze(1);
+      std::string units;
+      for (std::int64_t i = 0; i < std::min<std::int64_t>(bad.size(0), 20); ++i) {
+        units += (i ? ", " : "") + std::to_string(bad[i].item<std::int64_t>());
+      }
+      if (bad.size(0) > 20) units += ", ...";
+      throw Error("layer " + options_.layers[li] + " has NaN or Inf activations in units " + units +
+                  " (0-based) for images from index.csv row " + std::to_string(batch.front().row + 1));
+    }
+    {
+      std::fstream f(cache_path(li), std::ios::binary | std::ios::in | std::ios::out);
+      f.seekp(static_cast<std::streamoff>(layer.cache_bytes));
+      f.write(static_cast<const char*>(acts.data_ptr()), static_cast<std::streamsize>(acts.nbytes()));
+      if (!f) throw Error("cannot write the activation cache " + cache_path(li).string());
+    }
+    layer.cache_bytes += static_cast<std::uint64_t>(acts.nbytes());
+    const at::Tensor maxima = acts.amax({2, 3}).contiguous();
+    const bool upsampled = convention_upsampled_quantile(options_.convention);
+    const auto units = static_cast<std::size_t>(layer.units());
+    const auto map_size = static_cast<std::size_t>(layer.map_size());
+    const float* data = acts.data_ptr<float>();
+    const float* max = maxima.data_ptr<float>();
+    if (layer.sketches.front().count() == 0) {
+      // Start each sketch at a floor well below its target, from this batch's raw values, so
+      // that the first images are not sketched whole; rebuild_sketches covers a floor too high.
+      std::vector<float> values(static_cast<std::size_t>(b) * map_size);
+      for (std::size_t u = 0; u < units; ++u) {
+        for (std::int64_t i = 0; i < b; ++i) {
+          const float* map = data + (static_cast<std::size_t>(i) * units + u) * map_size;
+          std::copy(map, map + map_size, values.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(i) * map_size));
+        }
+        const auto nth = values.begin() + static_cast<std::ptrdiff_t>(values.size() * 95 / 100);
+        std::nth_element(values.begin(), nth, values.end());
+        layer.sketches[u].raise_cutoff_to(*nth);
+      }
+    }
+    for (std::int64_t i = 0; i < b; ++i) {
+      const BrodenSample& s = batch[static_cast<std::size_t>(i)];
+      feed_sketches(layer.sketches, data + static_cast<std::size_t>(i) * units * map_size,
+                    max + static_cast<std::size_t>(i) * units, static_cast<int>(layer.shape[1]),
+                    static_cast<int>(layer.shape[2]), upsampled, s.sh, s.sw);
+    }
+    // Only the tail matters: drop values far below the target quantile from now on. The floor
+    // waits for a batch's worth of images, so that one strong image cannot set it too high.
+    const double level = 1.0 - 2.0 * (1.0 - convention_quantile(options_.convention));
+    const std::uint64_t per_image = upsampled ? static_cast<std::uint64_t>(batch.front().sh) * batch.front().sw
+                                              : static_cast<std::uint64_t>(layer.map_size());
+    const std::uint64_t min_count = std::max<std::uint64_t>(16ull * options_.sketch_k, 16 * per_image);
+    // Estimating costs a sort of each sketch, so it runs after batches 1, 2, 4, 8, ... only.
+    const std::uint64_t batch_number = state_.position / static_cast<std::uint64_t>(options_.batch) + 1;
+    if ((batch_number & (batch_number - 1)) == 0) {
+      for (auto& sketch : layer.sketches) sketch.raise_cutoff(level, min_count);
+    }
+  }
+  for (const auto& s : batch) {
+    state_.rows.push_back(s.row);
+    state_.paths.push_back(s.image);
+  }
+  state_.position += batch.size();
+  save();
+  progress_.done = state_.position;
+  count_batch();
+}
+
+at::Tensor Run::read_cache(std::size_t li, std::uint64_t first, std::uint64_t count) const {
+  const LayerState& layer = state_.layers[li];
+  at::Tensor t = at::empty({static_cast<std::int64_t>(count), layer.shape[0], layer.shape[1], layer.shape[2]},
+                           at::kFloat);
+  std::ifstream f(cache_path(li), std::ios::binary);
+  f.seekg(static_cast<std::streamoff>(first * layer.image_bytes()));
+  f.read(static_cast<char*>(t.data_ptr()), static_cast<std::streamsize>(count * layer.image_bytes()));
+  if (!f) {
+    throw Error("the activation cache " + cache_path(li).string() +
+                " is shorter than its checkpoint; delete " + state_dir().string() + " to start over");
+  }
+  return t;
+}
+
+void Run::rebuild_sketches(LayerState& layer, std::size_t li, const std::vector<int>& units) {
+  // The cutoff rose above the final quantile (later images were much weaker than early ones):
+  // sketch these units again from the cache, keeping every value.
+  c10::InferenceMode guard;
+  const bool upsampled = convention_upsampled_quantile(options_.convention);
+  std::vector<QuantileSketch> fresh(units.size(), QuantileSketch(options_.sketch_k));
+  std::vector<std::int64_t> index(units.begin(), units.end());
+  const at::Tensor idx = at::from_blob(index.data(), {static_cast<std::int64_t>(index.size())}, at::kLong);
+  std::size_t done = 0;
+  labels_->stream(0, total_, [&](BrodenSample&& s) {
+    const at::Tensor maps = read_cache(li, done, 1)[0].index_select(0, idx).contiguous();
+    const at::Tensor max = maps.amax({1, 2}).contiguous();
+    feed_sketches(fresh, maps.data_ptr<float>(), max.data_ptr<float>(), static_cast<int>(layer.shape[1]),
+                  static_cast<int>(layer.shape[2]), upsampled, s.sh, s.sw);
+    ++done;
+  });
+  for (std::size_t i = 0; i < units.size(); ++i) {
+    layer.sketches[static_cast<std::size_t>(units[i])] = std::move(fresh[i]);
+  }
+}
+
+void Run::choose_thresholds() {
+  const double q = convention_quantile(options_.convention);
+  for (std::size_t li = 0; li < state_.layers.size(); ++li) {
+    LayerState& layer = state_.layers[li];
+    std::vector<int> redo;
+    for (std::size_t u = 0; u < layer.sketches.size(); ++u) {
+      if (!layer.sketches[u].quantile(q)) redo.push_back(static_cast<int>(u));
+    }
+    if (!redo.empty()) rebuild_sketches(layer, li, redo);
+    layer.thresholds.clear();
+    for (const auto& sketch : layer.sketches) layer.thresholds.push_back(sketch.quantile(q).value_or(0.0));
+    layer.tally = IouTally(static_cast<int>(layer.units()), static_cast<int>(label_names_.size()),
+                           static_cast<int>(categories_.size()), options_.topk);
+    layer.sketches.clear();  // the thresholds are all that pass 2 needs; checkpoints stay small
+  }
+  state_.phase = kPhaseTally;
+  state_.position = 0;
+  save();
+}
+
+void Run::tally_pass() {
+  progress_.phase = kPhaseTally;
+  progress_.total = total_;
+  progress_.resumed_from = state_.position;
+  progress_.done = state_.position;
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<BrodenSample> batch;
+  labels_->stream(
+      state_.position, total_,
+      [&](BrodenSample&& sample) {
+        if (stopping()) return;
+        batch.push_back(std::move(sample));
+        if (batch.size() == static_cast<std::size_t>(options_.batch)) {
+          tally_batch(batch);
+          batch.clear();
+        }
+      },
+      stop_);
+  if (stopping()) throw DissectCancelled();
+  if (!batch.empty()) tally_batch(batch);
+  tally_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  state_.phase = kPhaseReport;
+  save();
+}
+
+void Run::tally_batch(std::vector<BrodenSample>& batch) {
+  c10::InferenceMode guard;
+  const std::uint64_t first = state_.position;
+  std::vector<ImageLabels> arranged;
+  arranged.reserve(batch.size());
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    if (first + i >= state_.rows.size() || batch[i].row != state_.rows[first + i]) {
+      throw Error("dataset " + options_.dataset.string() + " changed since the forward pass (index.csv row " +
+                  std::to_string(batch[i].row + 1) + "); delete " + state_dir().string() + " to start over");
+    }
+    arranged.push_back(arrange_labels(batch[i], static_cast<int>(label_names_.size())));
+  }
+  for (std::size_t li = 0; li < state_.layers.size(); ++li) {
+    LayerState& layer = state_.layers[li];
+    const at::Tensor acts = read_cache(li, first, batch.size());
+    const at::Tensor maxima = acts.amax({2, 3}).contiguous();
+    std::vector<float> thr;
+    for (double t : layer.thresholds) thr.push_back(round_down(t));
+    const auto units = static_cast<std::size_t>(layer.units());
+    const auto map_size = static_cast<std::size_t>(layer.map_size());
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      tally_image(layer.tally, acts.data_ptr<float>() + i * units * map_size,
+                  maxima.data_ptr<float>() + i * units, static_cast<int>(layer.shape[1]),
+                  static_cast<int>(layer.shape[2]), thr, arranged[i], label_category_, first + i);
+    }
+  }
+  state_.position += batch.size();
+  save();
+  progress_.done = state_.position;
+  count_batch();
+}
+
+DissectionResult Run::result() const {
+  DissectionResult r;
+  r.convention = options_.convention;
+  r.quantile = convention_quantile(options_.convention);
+  r.model = options_.model.source;
+  r.dataset = options_.dataset;
+  r.images = total_;
+  r.categories = categories_;
+  r.label_names = label_names_;
+  r.label_category = label_category_;
+  r.forward_seconds = forward_seconds_;
+  r.tally_seconds = tally_seconds_;
+  r.model_seconds = model_seconds_;
+  for (std::size_t li = 0; li < state_.layers.size(); ++li) {
+    const LayerState& layer = state_.layers[li];
+    LayerResult lr;
+    lr.layer = options_.layers[li];
+    lr.shape = layer.shape;
+    lr.tally = layer.tally;
+    const auto scores = score_units(layer.tally, label_category_, options_.convention);
+    for (std::size_t u = 0; u < scores.size(); ++u) {
+      UnitResult ur;
+      ur.unit = static_cast<int>(u);
+      ur.threshold = layer.thresholds[u];
+      ur.score = scores[u];
+      for (const TopImage& t : layer.tally.top[u]) {
+        ur.top.push_back({t.image, state_.rows[t.image], state_.paths[t.image], t.value});
+      }
+      lr.units.push_back(std::move(ur));
+    }
+    r.layers.push_back(std::move(lr));
+  }
+  return r;
+}
+
+void Run::write_outputs(const DissectionResult& r, bool report) {
+  for (const LayerResult& layer : r.layers) {
+    const fs::path dir = options_.out / layer_dir_name(layer.layer);
+    fs::create_directories(dir);
+    write_file_atomic(dir / "tally.csv", tally_csv(r, layer));
+    write_file_atomic(dir / "dissection.json", dissection_json(r, layer));
+  }
+  if (!report) return;
+  progress_.phase = kPhaseReport;
+  // Thumbnails: each top image is decoded once and shrunk to the thumbnail size right away.
+  std::map<std::uint64_t, Image> small;
+  auto thumbnail_source = [&](std::uint64_t position) -> const Image& {
+    auto it = small.find(position);
+    if (it != small.end()) return it->second;
+    Image shrunk(kThumbnail, kThumbnail, 3);
+    if (auto sample = images_->read(position)) {
+      const Image& full = sample->pixels;
+      for (int y = 0; y < kThumbnail; ++y) {
+        for (int x = 0; x < kThumbnail; ++x) {
+          const std::uint8_t* src = full.at(std::min(full.width - 1, x * full.width / kThumbnail),
+                                            std::min(full.height - 1, y * full.height / kThumbnail));
+          for (int c = 0; c < 3; ++c) shrunk.at(x, y)[c] = src[std::min(c, full.channels - 1)];
+        }
+      }
+    }
+    return small.emplace(position, std::move(shrunk)).first->second;
+  };
+  std::vector<std::vector<std::vector<ReportThumbnail>>> thumbs(r.layers.size());
+  for (std::size_t li = 0; li < r.layers.size(); ++li) {
+    const LayerState& layer = state_.layers[li];
+    std::ifstream cache(cache_path(li), std::ios::binary);
+    const auto map_size = static_cast<std::size_t>(layer.map_size());
+    std::vector<float> map(map_size);
+    thumbs[li].resize(r.layers[li].units.size());
+    for (const UnitResult& u : r.layers[li].units) {
+      const std::size_t n = std::min<std::size_t>(u.top.size(), static_cast<std::size_t>(options_.report_images));
+      for (std::size_t t = 0; t < n; ++t) {
+        cache.seekg(static_cast<std::streamoff>(u.top[t].position * layer.image_bytes() +
+                                                static_cast<std::uint64_t>(u.unit) * map_size * sizeof(float)));
+        cache.read(reinterpret_cast<char*>(map.data()), static_cast<std::streamsize>(map_size * sizeof(float)));
+        if (!cache) throw Error("cannot read the activation cache " + cache_path(li).string());
+        thumbnail_source(u.top[t].position);
+        thumbs[li][static_cast<std::size_t>(u.unit)].push_back(
+            {u.top[t].position, mask_layer(map, static_cast<int>(layer.shape[1]),
+                                           static_cast<int>(layer.shape[2]), round_down(u.threshold),
+                                           kThumbnail)});
+      }
+    }
+  }
+  write_file_atomic(options_.out / "report.html", report_html(r, small, thumbs));
+}
+
+DissectionResult Run::run() {
+  progress_.phase = kPhaseStarting;
+  open_inputs();
+  load_or_start();
+  if (state_.phase == kPhaseForward) {
+    forward_pass();
+    choose_thresholds();
+  }
+  if (state_.phase == kPhaseTally) tally_pass();
+  DissectionResult r = result();
+  if (state_.phase == kPhaseReport) {
+    write_outputs(r, options_.write_report);
+    if (!options_.keep_cache) {
+      for (std::size_t li = 0; li < options_.layers.size(); ++li) fs::remove(cache_path(li));
+    }
+    state_.phase = kPhaseDone;
+    save();
+  } else {
+    // Done before: the tables are rewritten (identically); report.html needs the deleted cache.
+    write_outputs(r, options_.write_report && fs::exists(cache_path(0)));
+  }
+  progress_.phase = kPhaseDone;
+  return r;
+}
+
+}  // namespace
+
+DissectionResult dissect(const DissectOptions& options, DissectProgress& progress, std::stop_token stop) {
+  Run run(options, progress, std::move(stop));
+  return run.run();
+}
+
+}  // namespace unitscope::analysis

@@ -1,0 +1,45 @@
+// The resumable state of one dissection run (sketches, thresholds, tallies) and its checkpoint bytes.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "analysis/iou_tally.h"
+#include "analysis/quantile_sketch.h"
+
+namespace unitscope::analysis {
+
+// Matches DissectProgress::phase.
+enum DissectPhase : int { kPhaseStarting = 0, kPhaseForward = 1, kPhaseTally = 2, kPhaseReport = 3, kPhaseDone = 4 };
+
+struct LayerState {
+  std::vector<std::int64_t> shape;  // {C, H, W}
+  std::uint64_t cache_bytes = 0;
+  std::vector<QuantileSketch> sketches;
+  std::vector<double> thresholds;
+  IouTally tally;
+
+  std::int64_t units() const { return shape.empty() ? 0 : shape[0]; }
+  std::int64_t map_size() const { return shape.empty() ? 0 : shape[1] * shape[2]; }
+  std::uint64_t image_bytes() const {
+    return static_cast<std::uint64_t>(units() * map_size()) * sizeof(float);
+  }
+};
+
+// Everything a resumed run needs; written whole after every batch.
+struct State {
+  std::string fingerprint;
+  int phase = kPhaseStarting;
+  std::uint64_t position = 0;  // images finished in the current phase
+  std::vector<std::uint64_t> rows;
+  std::vector<std::string> paths;
+  std::vector<LayerState> layers;
+};
+
+std::vector<std::uint8_t> serialize_state(const State& state);
+// Throws std::runtime_error for truncated or corrupt bytes.
+State deserialize_state(std::span<const std::uint8_t> data);
+
+}  // namespace unitscope::analysis

@@ -1,0 +1,349 @@
+// Dissection with LibTorch: the upsample/threshold/tally kernel on hand-computed maps, planted units
+// in a tiny model on a hand-made Broden dataset under both conventions, merging and resuming.
+#include <ATen/ATen.h>
+#include <torch/script.h>
+
+#include <doctest/doctest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "analysis/broden_dataset.h"
+#include "analysis/dissection.h"
+#include "analysis/dissection_report.h"
+#include "analysis/error.h"
+#include "analysis/image.h"
+#include "analysis/tally_kernels.h"
+#include "analysis/upsample.h"
+#include "broden_fixture.h"
+#include "test_paths.h"
+
+using namespace unitscope::analysis;
+using unitscope::test::BrodenFixture;
+using unitscope::test::scratch_dir;
+
+namespace {
+
+constexpr int kSize = 8;      // images and segmentations are 8 x 8
+constexpr int kImages = 40;   // 2560 pixels per unit
+
+// Net: copy = the R and G input channels as units 0 and 1 (8 x 8); pool = their 2 x 2 average (4 x 4).
+std::filesystem::path write_model(const std::filesystem::path& dir) {
+  torch::jit::Module copy("Copy");
+  copy.define("def forward(self, x):\n    return x[:, 0:2]\n");
+  torch::jit::Module pool("Pool");
+  pool.define("def forward(self, x):\n    return torch.avg_pool2d(x, [2, 2])\n");
+  torch::jit::Module net("Net");
+  net.register_module("copy", copy);
+  net.register_module("pool", pool);
+  net.define("def forward(self, x):\n    return self.pool.forward(self.copy.forward(x))\n");
+  const auto path = dir / "planted.pt";
+  net.save(path.string());
+  return path;
+}
+
+// Labels: 1 dot (object, rare), 2 wall (object), 3 street (scene, image-level).
+// Unit 0 (R) is 200 exactly on the dot: 3 pixels in images 0 and 1. Unit 1 (G) is 200 on the dot's
+// 3 pixels in image 0, on 3 wall pixels of image 5 and on 3 unlabelled pixels of image 12.
+// Background values are (x + y) % 5, at most 4. Street labels images 0..9.
+std::filesystem::path write_dataset(const std::filesystem::path& dir) {
+  BrodenFixture f;
+  f.dir = dir;
+  f.categories = {"object", "scene"};
+  f.labels = {{1, "dot", {{"object", 0.01}}, ""},
+              {2, "wall", {{"object", 0.3}}, ""},
+              {3, "street", {{"scene", 1.0}}, ""}};
+  f.header = {"image", "split", "ih", "iw", "sh", "sw", "object", "scene"};
+  const int dot[3][2] = {{1, 1}, {2, 1}, {1, 2}};
+  for (int i = 0; i < kImages; ++i) {
+    Image image(kSize, kSize, 3);
+    std::vector<std::int32_t> seg(kSize * kSize, 0);
+    for (int y = 0; y < kSize; ++y) {
+      for (int x = 0; x < kSize; ++x) {
+        image.at(x, y)[0] = static_cast<std::uint8_t>((x + y) % 5);
+        image.at(x, y)[1] = static_cast<std::uint8_t>((x + y) % 5);
+      }
+    }
+    if (i == 0 || i == 1) {
+      for (const auto& p : dot) {
+        image.at(p[0], p[1])[0] = 200;
+        seg[static_cast<std::size_t>(p[1] * kSize + p[0])] = 1;
+        if (i == 0) image.at(p[0], p[1])[1] = 200;
+      }
+    }
+    if (i == 5) {
+      for (int x = 0; x < 5; ++x) {
+        for (int y = 4; y < 8; ++y) seg[static_cast<std::size_t>(y * kSize + x)] = 2;  // 20 wall pixels
+      }
+      for (int x = 0; x < 3; ++x) image.at(x, 5)[1] = 200;
+    }
+    if (i == 12) {
+      for (int x = 5; x < 8; ++x) image.at(x, 0)[1] = 200;
+    }
+    const std::string name = "img/" + std::to_string(i) + ".png";
+    std::filesystem::create_directories(dir / "images" / "img");
+    write_png(dir / "images" / name, image);
+    std::string object;
+    if (i == 0 || i == 1 || i == 5) {
+      object = "seg/" + std::to_string(i) + ".png";
+      f.label_png(object, kSize, kSize, seg);
+    }
+    f.rows.push_back({name, "val", "8", "8", "8", "8", object, i < 10 ? "3" : ""});
+  }
+  f.write_tables();
+  return dir;
+}
+
+DissectOptions options_for(const std::filesystem::path& model, const std::filesystem::path& data,
+                           const std::filesystem::path& out, Convention convention) {
+  DissectOptions o;
+  o.model.source = model.string();
+  o.model.overrides.mean = std::array<float, 3>{0, 0, 0};
+  o.model.overrides.std = std::array<float, 3>{1, 1, 1};
+  o.layers = {"copy", "pool"};
+  o.dataset = data;
+  o.out = out;
+  o.convention = convention;
+  o.batch = 8;
+  o.threads = 1;
+  o.topk = 3;
+  return o;
+}
+
+std::string slurp(const std::filesystem::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  std::ostringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
+struct Fixture {
+  std::filesystem::path root = scratch_dir("dissection_planted");
+  std::filesystem::path model = write_model(root);
+  std::filesystem::path data = write_dataset(root / "broden");
+};
+
+Fixture& fixture() {
+  static Fixture f;
+  return f;
+}
+
+}  // namespace
+
+TEST_CASE("tally kernel: bilinear upsampling, strict threshold, skipped units, image-level labels") {
+  // Unit 0: [[0, 4], [8, 12]] upsampled to 4 x 4 (align_corners=False) is
+  //   0 1 3 4 / 2 3 5 6 / 6 7 9 10 / 8 9 11 12; above 6: 7 pixels (6 itself is not above).
+  // Unit 1: maximum 1, below its threshold: skipped. Unit 2: all 16 pixels are 7 > 0.5.
+  const std::vector<float> maps{0, 4, 8, 12, 0, 1, 0, 0, 7, 7, 7, 7};
+  const BilinearAxis axis(2, 4);
+  std::vector<float> up(16);
+  upsample_bilinear(std::span(maps.data(), 4), axis, axis, up);
+  CHECK(up == std::vector<float>{0, 1, 3, 4, 2, 3, 5, 6, 6, 7, 9, 10, 8, 9, 11, 12});
+  // The same values as LibTorch's align_corners=False upsampling.
+  const at::Tensor reference = at::upsample_bilinear2d(
+      at::from_blob(const_cast<float*>(maps.data()), {1, 1, 2, 2}, at::kFloat), {4, 4}, false);
+  CHECK(at::equal(reference.reshape({16}), at::from_blob(up.data(), {16}, at::kFloat)));
+  const std::vector<float> max{12, 1, 7};
+  const std::vector<float> thresholds{6, 2, 0.5f};
+  // Labels: 1 on the left half, 2 on the right half; image-level label 3.
+  BrodenSample s;
+  s.sh = 4;
+  s.sw = 4;
+  s.labels.resize(2);
+  std::vector<std::int32_t> plane(16);
+  for (int p = 0; p < 16; ++p) plane[static_cast<std::size_t>(p)] = (p % 4) < 2 ? 1 : 2;
+  s.labels[0].planes = {plane};
+  s.labels[1].image_labels = {3};
+  const ImageLabels labels = arrange_labels(s, 4);
+  const std::vector<int> category{-1, 0, 0, 1};
+  IouTally t(3, 4, 2, 2);
+  tally_image(t, maps.data(), max.data(), 2, 2, thresholds, labels, category, 0);
+  CHECK(t.activation == std::vector<std::int64_t>{7, 0, 16});
+  CHECK(t.inter(0, 1) == 3);  // 7 (row 2, col 1), 8 and 9 (row 3)
+  CHECK(t.inter(0, 2) == 4);
+  CHECK(t.inter(0, 3) == 7);  // every activated pixel meets the image-level label
+  CHECK(t.act_cat(0, 0) == 7);
+  CHECK(t.act_cat(0, 1) == 7);
+  CHECK(t.inter(1, 1) == 0);
+  CHECK(t.act_cat(1, 0) == 0);
+  CHECK(t.inter(2, 1) == 8);
+  CHECK(t.label_pixels == std::vector<std::int64_t>{0, 8, 8, 16});
+  CHECK(t.top[0][0].value == 12.0f);
+
+  // Raw maximum above the threshold, but no upsampled pixel is: the image counts for nothing.
+  // A 3 x 3 map with a centre of 10 peaks at 10 * 0.625^2 = 3.90625 on a 4 x 4 grid.
+  std::vector<float> peak(9, 0.0f);
+  peak[4] = 10.0f;
+  const BilinearAxis a34(3, 4);
+  std::vector<float> peak_up(16);
+  upsample_bilinear(peak, a34, a34, peak_up);
+  CHECK(*std::max_element(peak_up.begin(), peak_up.end()) == 3.90625f);
+  IouTally p(1, 4, 2, 1);
+  const float peak_max = 10.0f, five = 5.0f;
+  tally_image(p, peak.data(), &peak_max, 3, 3, std::span(&five, 1), labels, category, 0);
+  CHECK(p.activation[0] == 0);
+  CHECK(p.act_cat(0, 1) == 0);
+  CHECK(p.inter(0, 3) == 0);
+  CHECK(p.images == 1);
+
+  // Thresholds rounded to float compare exactly like the double quantiles.
+  CHECK(round_down(6.0) == 6.0f);
+  CHECK(static_cast<double>(round_down(0.1)) <= 0.1);
+  CHECK(static_cast<double>(std::nextafter(round_down(0.1), 1.0f)) > 0.1);
+}
+
+TEST_CASE("planted units: pnas convention") {
+  Fixture& f = fixture();
+  DissectProgress progress;
+  const auto out = f.root / "pnas";
+  const DissectionResult r = dissect(options_for(f.model, f.data, out, Convention::kPnas), progress);
+  REQUIRE(r.layers.size() == 2);
+  const LayerResult& copy = r.layers[0];
+  REQUIRE(copy.units.size() == 2);
+  // Unit 0 fires exactly on the dot: IoU 1. Its threshold is the background maximum, 4.
+  CHECK(copy.units[0].threshold == 4.0);
+  CHECK(copy.units[0].score.label == 1);
+  CHECK(copy.units[0].score.score == 1.0);
+  CHECK(copy.tally.activation[0] == 6);
+  // Unit 1: A = 9 over the dataset. dot 3/(9+6-3), wall 3/(9+20-3), street 6/(9+640-6).
+  const UnitScore& u1 = copy.units[1].score;
+  CHECK(u1.iou[1] == 3.0 / 12.0);
+  CHECK(u1.iou[2] == 3.0 / 26.0);
+  CHECK(u1.iou[3] == 6.0 / 643.0);
+  CHECK(u1.label == 1);
+  CHECK(copy.tally.label_pixels[3] == 640);
+  CHECK(copy.units[0].top[0].row == 0);
+  CHECK(copy.units[0].top[1].row == 1);
+  CHECK(copy.units[0].top[0].image == "img/0.png");
+  // Files.
+  const std::string csv = slurp(out / "copy" / "tally.csv");
+  CHECK(csv.rfind("unit,category,label,score,object-label,object-truth,object-activation", 0) == 0);
+  CHECK(csv.find("\n1,object,dot,1.0,dot,6,6,6,1.0,street,640,6,") != std::string::npos);
+  const std::string json = slurp(out / "pool" / "dissection.json");
+  CHECK(json.find("\"convention\": \"pnas\"") != std::string::npos);
+  const std::string html = slurp(out / "report.html");
+  CHECK(html.find("data:image/png;base64,") != std::string::npos);
+  CHECK(html.find("Detectors per category") != std::string::npos);
+  CHECK(!std::filesystem::exists(out / ".dissect" / "copy.f32"));
+}
+
+TEST_CASE("planted units: netdissect-lite convention") {
+  Fixture& f = fixture();
+  DissectProgress progress;
+  const DissectionResult r =
+      dissect(options_for(f.model, f.data, f.root / "lite", Convention::kNetDissectLite), progress);
+  const LayerResult& copy = r.layers[0];
+  CHECK(copy.units[0].threshold == 4.0);
+  CHECK(copy.units[0].score.score == 6.0 / (6.0 + 6.0 - 6.0 + 1e-10));
+  CHECK(copy.units[0].score.label == 1);
+  // Unit 1: image 12's activated pixels carry no label, so A_object = 6 and A_scene = 6.
+  CHECK(copy.tally.act_cat(1, 0) == 6);
+  CHECK(copy.tally.act_cat(1, 1) == 6);
+  const UnitScore& u1 = copy.units[1].score;
+  CHECK(u1.iou[1] == 3.0 / (6 + 6 - 3 + 1e-10));
+  CHECK(u1.iou[2] == 3.0 / (6 + 20 - 3 + 1e-10));
+  CHECK(u1.iou[3] == 6.0 / (6 + 640 - 6 + 1e-10));
+  CHECK(u1.best[0].label == 1);
+  CHECK(u1.best[1].label == 3);
+  CHECK(u1.category == 0);
+}
+
+TEST_CASE("one pass and merged partial passes give exactly equal tallies") {
+  Fixture& f = fixture();
+  DissectProgress progress;
+  DissectOptions o = options_for(f.model, f.data, f.root / "merge_full", Convention::kPnas);
+  o.keep_cache = true;
+  const DissectionResult full = dissect(o, progress);
+  // Tally the cached activations again at the same thresholds, split into two disjoint halves.
+  const LayerResult& pool = full.layers[1];
+  BrodenOptions bo;
+  bo.load_images = false;
+  const BrodenDataset data = BrodenDataset::open(f.data, bo);
+  std::ifstream cache(f.root / "merge_full" / ".dissect" / "pool.f32", std::ios::binary);
+  at::Tensor acts = at::empty({kImages, 2, 4, 4}, at::kFloat);
+  cache.read(static_cast<char*>(acts.data_ptr()), static_cast<std::streamsize>(acts.nbytes()));
+  REQUIRE(cache.good());
+  std::vector<float> thr;
+  for (const auto& u : pool.units) thr.push_back(round_down(u.threshold));
+  const at::Tensor max = acts.amax({2, 3}).contiguous();
+  IouTally a(2, 4, 2, 3), b(2, 4, 2, 3);
+  for (std::size_t i = 0; i < kImages; ++i) {
+    const auto s = data.read(i);
+    REQUIRE(s.has_value());
+    tally_image(i < 13 ? a : b, acts.data_ptr<float>() + i * 32, max.data_ptr<float>() + i * 2, 4, 4,
+                thr, arrange_labels(*s, 4), full.label_category, i);
+  }
+  a.merge(b);
+  CHECK(a == pool.tally);
+  CHECK(pool.tally.activation[0] > 0);
+}
+
+TEST_CASE("an interrupted dissection resumes to byte-identical outputs") {
+  Fixture& f = fixture();
+  DissectProgress progress;
+  const auto whole = f.root / "resume_whole";
+  const auto parts = f.root / "resume_parts";
+  dissect(options_for(f.model, f.data, whole, Convention::kNetDissectLite), progress);
+
+  DissectOptions o = options_for(f.model, f.data, parts, Convention::kNetDissectLite);
+  o.stop_after_batches = 3;  // mid forward pass
+  CHECK_THROWS_AS(dissect(o, progress), DissectCancelled);
+  // A crash while writing the next batch leaves junk past the checkpoint in the cache.
+  {
+    std::ofstream junk(parts / ".dissect" / "copy.f32", std::ios::binary | std::ios::app);
+    junk << "half a batch";
+  }
+  o.stop_after_batches = 4;  // the rest of pass 1, then into the tally
+  CHECK_THROWS_AS(dissect(o, progress), DissectCancelled);
+  CHECK(progress.phase == 2);
+  o.stop_after_batches = 0;
+  dissect(o, progress);
+  for (const char* file : {"copy/tally.csv", "copy/dissection.json", "pool/tally.csv",
+                           "pool/dissection.json", "report.html"}) {
+    INFO(file);
+    CHECK(slurp(whole / file) == slurp(parts / file));
+  }
+  // Running a finished dissection again rewrites the same files.
+  dissect(o, progress);
+  CHECK(slurp(whole / "copy" / "tally.csv") == slurp(parts / "copy" / "tally.csv"));
+  // Other settings in the same directory are refused.
+  o.topk = 5;
+  CHECK_THROWS_AS(dissect(o, progress), Error);
+}
+
+TEST_CASE("dissect reports bad input clearly") {
+  Fixture& f = fixture();
+  DissectProgress progress;
+  DissectOptions o = options_for(f.model, f.data, f.root / "bad", Convention::kPnas);
+  o.layers = {"copy", "nope"};
+  try {
+    dissect(o, progress);
+    FAIL("no error for an unknown layer");
+  } catch (const Error& e) {
+    const std::string what = e.what();
+    CHECK(what.find("nope") != std::string::npos);
+    CHECK(what.find("pool") != std::string::npos);
+  }
+  o.layers = {"copy"};
+  o.dataset = f.root / "missing";
+  CHECK_THROWS_AS(dissect(o, progress), Error);
+
+  // A layer that produces NaN: the error names the unit.
+  torch::jit::Module nan("Nan");
+  nan.define("def forward(self, x):\n    return torch.cat([x[:, 0:2], x[:, 2:3] * float('nan')], 1)\n");
+  torch::jit::Module net("Net");
+  net.register_module("nan", nan);
+  net.define("def forward(self, x):\n    return self.nan.forward(x)\n");
+  const auto path = f.root / "nan.pt";
+  net.save(path.string());
+  o = options_for(path, f.data, f.root / "bad_nan", Convention::kPnas);
+  o.layers = {"nan"};
+  try {
+    dissect(o, progress);
+    FAIL("no error for NaN activations");
+  } catch (const Error& e) {
+    const std::string what = e.what();
+    CHECK(what.find("NaN") != std::string::npos);
+    CHECK(what.find("units 2 ") != std::string::npos);
+  }
+}

@@ -1,0 +1,134 @@
+// Dissection against bare forward passes over the same images, side by side in one run.
+//
+// For each model (random-weight built-ins at 224 x 224, several layers at once) one benchmark
+// iteration times (1) the bare forward passes over the images, already decoded and in memory, and
+// (2) a whole dissect() call (decoding, forward, activation cache, sketches, tally; no report.html).
+// Counters: forward_s, dissect_s, ratio = dissect_s / forward_s (the goal is <= 1.3), and the parts:
+// pass1_s (model + cache + sketches; model_s of it inside the model), pass2_s (tally) and
+// ratio_passes = (pass1_s + pass2_s) / forward_s, which leaves out opening the model and dataset.
+// UNITSCOPE_BENCH_IMAGES (default 32) sets the image count; UNITSCOPE_BENCH_CONVENTION picks the
+// convention (default pnas); the SceneWorld dataset is written once under the temp directory.
+#include <ATen/ATen.h>
+#include <benchmark/benchmark.h>
+#include <c10/core/InferenceMode.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "analysis/broden_dataset.h"
+#include "analysis/broden_writer.h"
+#include "analysis/dissection.h"
+#include "analysis/model.h"
+#include "analysis/scene_world.h"
+
+namespace fs = std::filesystem;
+using namespace unitscope::analysis;
+
+namespace {
+
+constexpr int kBatch = 16;
+
+std::size_t image_count() {
+  const char* env = std::getenv("UNITSCOPE_BENCH_IMAGES");
+  return env ? static_cast<std::size_t>(std::stoul(env)) : 32;
+}
+
+Convention convention() {
+  const char* env = std::getenv("UNITSCOPE_BENCH_CONVENTION");
+  return env ? parse_convention(env) : Convention::kPnas;
+}
+
+const fs::path& dataset() {
+  static const fs::path dir = [] {
+    const fs::path d = fs::temp_directory_path() / ("unitscope_bench_dissect_" + std::to_string(image_count()));
+    if (!fs::exists(d / "index.csv")) {
+      SceneWorldOptions world;
+      world.width = 224;
+      world.height = 224;
+      world.label_scale = 2;  // Broden's 112 x 112 segmentations
+      BrodenExportOptions o;
+      o.images = image_count();
+      o.threads = 2;
+      export_broden(SceneWorld(world), d, o);
+    }
+    return d;
+  }();
+  return dir;
+}
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+void dissect_vs_forward(benchmark::State& state, const std::string& model_name,
+                        const std::vector<std::string>& layers) {
+  set_threads(0);
+  ModelSpec spec;
+  spec.source = "builtin:" + model_name;
+  BrodenOptions bo;
+  const BrodenDataset data = BrodenDataset::open(dataset(), bo);
+  std::vector<Image> images;
+  data.stream(0, data.size(), [&](BrodenSample&& s) { images.push_back(std::move(s.pixels)); });
+  const fs::path out = fs::temp_directory_path() / ("unitscope_bench_dissect_out_" + model_name);
+
+  for (auto _ : state) {
+    // Bare forward passes: the same model, batches and images, with the network's own output only.
+    double forward_s = 0.0;
+    {
+      auto model = open_model(spec);
+      c10::InferenceMode guard;
+      ForwardRequest warm;
+      // First calls at a batch size set up kernels; keep that out of the timing.
+      model->forward(model->prepare(std::span(images.data(), std::min<std::size_t>(kBatch, images.size()))), warm);
+      const auto start = std::chrono::steady_clock::now();
+      for (std::size_t i = 0; i < images.size(); i += kBatch) {
+        const std::size_t n = std::min<std::size_t>(kBatch, images.size() - i);
+        const at::Tensor input = model->prepare(std::span(images.data() + i, n));
+        benchmark::DoNotOptimize(model->forward(input, ForwardRequest{}).output.data_ptr());
+      }
+      forward_s = seconds_since(start);
+    }
+    // The whole dissection, from a fresh directory.
+    fs::remove_all(out);
+    DissectOptions o;
+    o.model = spec;
+    o.layers = layers;
+    o.dataset = dataset();
+    o.out = out;
+    o.convention = convention();
+    o.batch = kBatch;
+    o.write_report = false;
+    DissectProgress progress;
+    const auto start = std::chrono::steady_clock::now();
+    const DissectionResult r = dissect(o, progress);
+    const double dissect_s = seconds_since(start);
+    state.SetIterationTime(dissect_s);
+    state.counters["images"] = static_cast<double>(r.images);
+    state.counters["forward_s"] = forward_s;
+    state.counters["dissect_s"] = dissect_s;
+    state.counters["pass1_s"] = r.forward_seconds;
+    state.counters["pass2_s"] = r.tally_seconds;
+    state.counters["model_s"] = r.model_seconds;
+    state.counters["ratio"] = dissect_s / forward_s;
+    state.counters["ratio_passes"] = (r.forward_seconds + r.tally_seconds) / forward_s;
+  }
+  fs::remove_all(out);
+}
+
+}  // namespace
+
+BENCHMARK_CAPTURE(dissect_vs_forward, resnet18, "resnet18",
+                  std::vector<std::string>{"layer2", "layer3", "layer4"})
+    ->Iterations(1)
+    ->UseManualTime()
+    ->Unit(benchmark::kSecond);
+BENCHMARK_CAPTURE(dissect_vs_forward, vgg16, "vgg16",
+                  std::vector<std::string>{"features.15", "features.22", "features.29"})
+    ->Iterations(1)
+    ->UseManualTime()
+    ->Unit(benchmark::kSecond);
+
+BENCHMARK_MAIN();
