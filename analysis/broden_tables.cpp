@@ -170,7 +170,8 @@ BrodenTables read_broden_tables(const std::filesystem::path& dir) {
     for (const auto& entry : coded) category.labels.push_back(entry.second);
   }
 
-  // The primary category has the largest coverage; ties go to the earlier one in category.csv.
+  // The primary category has the largest coverage; ties go to the later one in category.csv, as
+  // NetDissect-Lite's max((coverage, index)) gives them, so labels match its reports.
   for (std::size_t n = 0; n < label_count; ++n) {
     BrodenLabel& label = tables.labels[n];
     if (!tables.listed((long long)n)) continue;
@@ -178,7 +179,7 @@ BrodenTables read_broden_tables(const std::filesystem::path& dir) {
     for (std::size_t c = 0; c < tables.categories.size(); ++c) {
       if (coverage[c][n] < 0) continue;
       label.categories.push_back(tables.categories[c].name);
-      if (coverage[c][n] > best) {
+      if (coverage[c][n] >= best) {
         best = coverage[c][n];
         label.category = tables.categories[c].name;
       }

@@ -143,14 +143,14 @@ TEST_SUITE("broden") {
     (void)good;
   }
 
-  TEST_CASE("a label's primary category has the largest coverage and ties go to the first") {
+  TEST_CASE("a label's primary category has the largest coverage and ties go to the later one") {
     auto dir = unitscope::test::scratch_dir("broden_primary");
     unitscope::test::make_good_dataset(dir);
     auto data = BrodenDataset::open(dir);
     const auto& labels = data.labels();
     CHECK(labels[300].category == "part");  // object 0.1, part 0.4
     CHECK(labels[300].categories == std::vector<std::string>{"object", "part"});
-    CHECK(labels[301].category == "object");  // object 0.2, part 0.2: category.csv order decides
+    CHECK(labels[301].category == "part");  // object 0.2, part 0.2: the later in category.csv wins
     CHECK(labels[1].category == "object");
     CHECK(labels[5].category == "part");
     CHECK(labels[400].category == "scene");
