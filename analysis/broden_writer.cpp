@@ -40,7 +40,7 @@ struct Tally {
 
 // What one image contributed to index.csv, kept so the index is written in order at the end.
 struct RowInfo {
-  std::uint8_t scene_class = 0;
+  std::int16_t scene_class = 0;  // < 0: no scene label
   std::array<std::uint8_t, kWorldCategoryCount> planes{};  // non-empty label planes written
 };
 
@@ -72,17 +72,19 @@ int count_planes(const Scene& scene, WorldCategory c) {
   return n;
 }
 
-void export_one(const SceneWorld& world, const std::filesystem::path& images_dir,
+void export_one(const SceneSource& source, const std::filesystem::path& images_dir,
                 const BrodenExportOptions& o, std::size_t index, int digits, Scene& scene,
                 Tally& tally, RowInfo& row, std::vector<std::int64_t>& hist) {
-  world.generate(index, scene);
+  source(index, scene);
   const std::string stem = image_stem(o, index, digits);
   write_jpeg(images_dir / (stem + ".jpg"), scene.image, o.jpeg_quality);
-  row.scene_class = std::uint8_t(scene.scene_class);
-  const std::uint16_t scene_label = scene.scene_label();
-  tally.images[scene_label][int(WorldCategory::kScene)] += 1;
-  tally.pixels[scene_label][int(WorldCategory::kScene)] +=
-      std::int64_t(scene.label_width) * scene.label_height;
+  row.scene_class = std::int16_t(scene.scene_class);
+  if (scene.scene_class >= 0) {
+    const std::uint16_t scene_label = scene.scene_label();
+    tally.images[scene_label][int(WorldCategory::kScene)] += 1;
+    tally.pixels[scene_label][int(WorldCategory::kScene)] +=
+        std::int64_t(scene.label_width) * scene.label_height;
+  }
   for (int c = 0; c < kWorldCategoryCount; ++c) {
     const auto category = WorldCategory(c);
     if (!is_pixel_category(category)) continue;
@@ -117,14 +119,14 @@ void write_text(const std::filesystem::path& path, const std::string& text) {
   if (!out) throw Error("cannot write " + path.string());
 }
 
-void write_tables(const std::filesystem::path& dir, const SceneWorld& world,
+void write_tables(const std::filesystem::path& dir, const SceneSourceInfo& info,
                   const BrodenExportOptions& o, const Tally& t, const std::vector<RowInfo>& rows,
                   int digits, BrodenExportReport& report) {
   const auto& taxonomy = WorldTaxonomy::get();
   const auto& labels = taxonomy.labels();
-  const std::int64_t per_image = std::int64_t(world.label_width()) * world.label_height();
-  const int ih = world.options().height, iw = world.options().width;
-  const int sh = world.label_height(), sw = world.label_width();
+  const std::int64_t per_image = std::int64_t(info.label_width) * info.label_height;
+  const int ih = info.height, iw = info.width;
+  const int sh = info.label_height, sw = info.label_width;
 
   std::ostringstream index;
   index << "image,split,ih,iw,sh,sw";
@@ -132,7 +134,7 @@ void write_tables(const std::filesystem::path& dir, const SceneWorld& world,
   index << '\n';
   for (std::size_t i = 0; i < rows.size(); ++i) {
     const std::string stem = image_stem(o, i, digits);
-    const bool val = is_val_image(world.options().seed, i, o.val_fraction);
+    const bool val = is_val_image(info.seed, i, o.val_fraction);
     (val ? report.val : report.train) += 1;
     index << stem << ".jpg," << (val ? "val" : "train") << ',' << ih << ',' << iw << ',' << sh
           << ',' << sw;
@@ -140,7 +142,7 @@ void write_tables(const std::filesystem::path& dir, const SceneWorld& world,
       const auto category = WorldCategory(c);
       index << ',';
       if (!is_pixel_category(category)) {
-        index << taxonomy.number(category, rows[i].scene_class);
+        if (rows[i].scene_class >= 0) index << taxonomy.number(category, rows[i].scene_class);
         continue;
       }
       for (int p = 0; p < rows[i].planes[c]; ++p) {
@@ -222,6 +224,20 @@ bool is_val_image(std::uint64_t seed, std::uint64_t index, double val_fraction) 
 BrodenExportReport export_broden(const SceneWorld& world, const std::filesystem::path& dir,
                                  const BrodenExportOptions& options, const ExportProgress& progress,
                                  std::stop_token stop) {
+  SceneSourceInfo info;
+  info.seed = world.options().seed;
+  info.width = world.options().width;
+  info.height = world.options().height;
+  info.label_width = world.label_width();
+  info.label_height = world.label_height();
+  return export_broden([&world](std::size_t i, Scene& out) { world.generate(i, out); }, info, dir,
+                       options, progress, stop);
+}
+
+BrodenExportReport export_broden(const SceneSource& source, const SceneSourceInfo& info,
+                                 const std::filesystem::path& dir,
+                                 const BrodenExportOptions& options, const ExportProgress& progress,
+                                 std::stop_token stop) {
   if (options.val_fraction < 0 || options.val_fraction > 1) {
     throw Error("validation fraction must be within 0..1, not " +
                 std::to_string(options.val_fraction));
@@ -255,7 +271,7 @@ BrodenExportReport export_broden(const SceneWorld& world, const std::filesystem:
         if (failed || stop.stop_requested()) return;
         const std::size_t i = next++;
         if (i >= n) return;
-        export_one(world, images_dir, options, i, digits, scene, tallies[std::size_t(t)], rows[i],
+        export_one(source, images_dir, options, i, digits, scene, tallies[std::size_t(t)], rows[i],
                    hist);
         const std::size_t d = ++done;
         if (report_progress && progress) progress(d, n);
@@ -278,7 +294,7 @@ BrodenExportReport export_broden(const SceneWorld& world, const std::filesystem:
   if (done != n) return report;
   if (progress) progress(n, n);
   for (int t = 1; t < threads; ++t) tallies[0].add(tallies[std::size_t(t)]);
-  write_tables(dir, world, options, tallies[0], rows, digits, report);
+  write_tables(dir, info, options, tallies[0], rows, digits, report);
   report.complete = true;
   return report;
 }

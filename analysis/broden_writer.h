@@ -38,6 +38,19 @@ BrodenExportReport export_broden(const SceneWorld& world, const std::filesystem:
                                  const BrodenExportOptions& options,
                                  const ExportProgress& progress = {}, std::stop_token stop = {});
 
+// Scenes from elsewhere, e.g. generated images with a segmenter's labels: source(i, out) fills
+// out.image, its label planes and sizes, and out.scene_class (< 0: no image-level scene label).
+// It is called from `options.threads` threads at once. `info.seed` only decides the splits.
+using SceneSource = std::function<void(std::size_t index, Scene& out)>;
+struct SceneSourceInfo {
+  std::uint64_t seed = 0;
+  int width = 0, height = 0, label_width = 0, label_height = 0;
+};
+BrodenExportReport export_broden(const SceneSource& source, const SceneSourceInfo& info,
+                                 const std::filesystem::path& dir,
+                                 const BrodenExportOptions& options,
+                                 const ExportProgress& progress = {}, std::stop_token stop = {});
+
 // A label plane as Broden stores it: RGB with the global label number in R + 256 * G, B = 0.
 Image encode_label_png_pixels(std::span<const std::uint16_t> plane, int width, int height);
 

@@ -10,6 +10,8 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "analysis/builtin_parts.h"
+#include "analysis/demo_nets.h"
 #include "analysis/error.h"
 #include "analysis/model_sources.h"
 
@@ -17,114 +19,7 @@ namespace unitscope::analysis {
 namespace {
 
 using nlohmann::json;
-using Layers = std::vector<std::pair<std::string, std::string>>;
-
-// A module whose forward reports its own children to the Tap. `prefix` ends with '.' (or is empty).
-class Node {
- public:
-  virtual ~Node() = default;
-  virtual at::Tensor run(at::Tensor x, Tap& tap, const std::string& prefix,
-                         std::string_view start) = 0;
-  virtual void describe(const std::string& prefix, Layers& out) const = 0;
-  virtual bool can_start(std::string_view rest) const = 0;
-};
-
-std::pair<std::string_view, std::string_view> split_first(std::string_view path) {
-  const auto dot = path.find('.');
-  if (dot == std::string_view::npos) return {path, {}};
-  return {path.substr(0, dot), path.substr(dot + 1)};
-}
-
-// torch.nn.Sequential's naming ("0", "1", ...) with a tap after each child; also the root of a
-// whole network, so that parameter names get no extra prefix. Unnamed items are functional steps
-// (flatten) that PyTorch has no module for, so they are neither listed nor tapped.
-class Chain : public BuiltinNet, public Node {
- public:
-  explicit Chain(std::string architecture = {}) : architecture_(std::move(architecture)) {}
-
-  template <class Holder>
-  Holder add(const std::string& name, const std::string& type, Holder holder) {
-    register_module(name, holder.ptr());
-    items_.push_back({name, type, nullptr, [m = holder.ptr()](const at::Tensor& x) { return m->forward(x); }});
-    return holder;
-  }
-  template <class Holder>
-  Holder push(const std::string& type, Holder holder) {
-    return add(std::to_string(items_.size()), type, std::move(holder));
-  }
-  template <class M>
-  std::shared_ptr<M> add_node(const std::string& name, const std::string& type,
-                              std::shared_ptr<M> module) {
-    register_module(name, module);
-    items_.push_back({name, type, module.get(), {}});
-    return module;
-  }
-  void add_step(std::function<at::Tensor(const at::Tensor&)> f) {
-    items_.push_back({"", "", nullptr, std::move(f)});
-  }
-
-  at::Tensor run(at::Tensor x, Tap& tap, const std::string& prefix, std::string_view start) override {
-    std::size_t i = 0;
-    if (!start.empty()) {
-      const auto [head, rest] = split_first(start);
-      while (i < items_.size() && items_[i].name != head) ++i;
-      const Item& item = items_.at(i);
-      if (!rest.empty()) x = item.node->run(x, tap, prefix + item.name + ".", rest);
-      x = tap(prefix + item.name, x);
-      ++i;
-    }
-    for (; i < items_.size(); ++i) {
-      const Item& item = items_[i];
-      x = item.node ? item.node->run(x, tap, prefix + item.name + ".", {}) : item.f(x);
-      if (!item.name.empty()) x = tap(prefix + item.name, x);
-    }
-    return x;
-  }
-  void describe(const std::string& prefix, Layers& out) const override {
-    for (const Item& item : items_) {
-      if (item.name.empty()) continue;
-      out.emplace_back(prefix + item.name, item.type);
-      if (item.node) item.node->describe(prefix + item.name + ".", out);
-    }
-  }
-  bool can_start(std::string_view rest) const override {
-    const auto [head, tail] = split_first(rest);
-    for (const Item& item : items_) {
-      if (!item.name.empty() && item.name == head) {
-        return tail.empty() || (item.node && item.node->can_start(tail));
-      }
-    }
-    return false;
-  }
-
-  Layers layers() const override {
-    Layers out;
-    describe("", out);
-    return out;
-  }
-  bool can_start_at(const std::string& layer) const override { return can_start(layer); }
-  using BuiltinNet::forward;
-  at::Tensor forward(at::Tensor x, Tap& tap, const std::string& start) override {
-    return run(std::move(x), tap, "", start);
-  }
-  std::string architecture() const override { return architecture_; }
-
- private:
-  struct Item {
-    std::string name;
-    std::string type;
-    Node* node;  // owned as a registered submodule
-    std::function<at::Tensor(const at::Tensor&)> f;
-  };
-  std::string architecture_;
-  std::vector<Item> items_;
-};
-
-torch::nn::Conv2d conv(int in, int out, int k, int stride, int pad, bool bias) {
-  return torch::nn::Conv2d(
-      torch::nn::Conv2dOptions(in, out, k).stride(stride).padding(pad).bias(bias));
-}
-
+using namespace builtin;
 // torchvision's BasicBlock, relu called twice as there.
 class BasicBlock : public torch::nn::Module, public Node {
  public:
@@ -171,40 +66,11 @@ class BasicBlock : public torch::nn::Module, public Node {
 };
 
 
-// torchvision's initialisation, drawn from a private generator so the global RNG is untouched.
-void init_like_torchvision(torch::nn::Module& net, std::uint64_t seed, bool normal_linear) {
-  torch::NoGradGuard no_grad;
-  at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(seed);
-  for (auto& m : net.modules(/*include_self=*/false)) {
-    if (auto* c = m->as<torch::nn::Conv2d>()) {
-      const double fan_out = double(c->weight.size(0)) * c->weight.size(2) * c->weight.size(3);
-      c->weight.normal_(0.0, std::sqrt(2.0 / fan_out), gen);
-      if (c->bias.defined()) c->bias.zero_();
-    } else if (auto* b = m->as<torch::nn::BatchNorm2d>()) {
-      b->weight.fill_(1.0);
-      b->bias.zero_();
-    } else if (auto* l = m->as<torch::nn::Linear>()) {
-      if (normal_linear) {
-        l->weight.normal_(0.0, 0.01, gen);
-        l->bias.zero_();
-      } else {
-        const double bound = 1.0 / std::sqrt(double(l->weight.size(1)));
-        l->weight.uniform_(-bound, bound, gen);
-        l->bias.uniform_(-bound, bound, gen);
-      }
-    }
-  }
-}
-
 std::string vgg_architecture(const VggConfig& c) {
   return json{{"type", "vgg"},          {"stages", c.stages},       {"batch_norm", c.batch_norm},
               {"in_channels", c.in_channels}, {"pool_size", c.pool_size}, {"hidden", c.hidden},
               {"dropout", c.dropout},   {"classes", c.classes}}
       .dump();
-}
-
-void check_positive(int v, const std::string& what) {
-  if (v <= 0) throw Error("architecture: " + what + " must be positive, got " + std::to_string(v));
 }
 
 std::string join_names() {
@@ -367,6 +233,7 @@ std::shared_ptr<BuiltinNet> make_resnet18(int classes, std::uint64_t seed) {
 std::shared_ptr<BuiltinNet> make_builtin_net(const std::string& name_or_json, std::uint64_t seed) {
   if (name_or_json == "vgg16") return make_vgg(VggConfig{}, seed);
   if (name_or_json == "resnet18") return make_resnet18(1000, seed);
+  if (name_or_json == "progan256") return make_generator(progan256_config(), seed);
   if (name_or_json.empty() || name_or_json.front() != '{') {
     throw Error("unknown built-in model \"builtin:" + name_or_json + "\"; built-in models are " +
                 join_names());
@@ -375,6 +242,7 @@ std::shared_ptr<BuiltinNet> make_builtin_net(const std::string& name_or_json, st
     const json j = json::parse(name_or_json);
     const std::string type = j.at("type").get<std::string>();
     if (type == "resnet18") return make_resnet18(j.value("classes", 1000), seed);
+    if (auto net = make_demo_net(type, name_or_json, seed)) return net;
     if (type == "vgg") {
       VggConfig c;
       c.stages = j.at("stages").get<std::vector<std::vector<int>>>();
@@ -386,7 +254,7 @@ std::shared_ptr<BuiltinNet> make_builtin_net(const std::string& name_or_json, st
       c.classes = j.value("classes", c.classes);
       return make_vgg(c, seed);
     }
-    throw Error("architecture type \"" + type + "\" is not built in (known: vgg, resnet18)");
+    throw Error("architecture type \"" + type + "\" is not built in (known: vgg, resnet18, segmenter, generator)");
   } catch (const json::exception& e) {
     throw Error(std::string("architecture: ") + e.what());
   }
@@ -412,7 +280,12 @@ void save_builtin(BuiltinNet& net, const std::filesystem::path& path, Sidecar si
 
 std::unique_ptr<Model> open_builtin(const std::string& name, Preprocess preprocess,
                                     std::uint64_t seed) {
-  return wrap_builtin(make_builtin_net(name, seed), "builtin:" + name, preprocess, std::nullopt);
+  std::optional<Sidecar> sidecar;
+  if (name == "progan256") {
+    sidecar.emplace();
+    sidecar->input_shape = {progan256_config().latent};
+  }
+  return wrap_builtin(make_builtin_net(name, seed), "builtin:" + name, preprocess, std::move(sidecar));
 }
 
 std::unique_ptr<Model> open_builtin_archive(const std::filesystem::path& path, Preprocess preprocess,

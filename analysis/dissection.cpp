@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "analysis/broden_dataset.h"
+#include "analysis/world_batches.h"
 #include "analysis/dissection_report.h"
 #include "analysis/dissection_state.h"
 #include "analysis/error.h"
@@ -133,6 +134,7 @@ void Run::load_or_start() {
   f["dataset"] = fs::absolute(options_.dataset).lexically_normal().string();
   f["split"] = options_.split;
   f["images"] = total_;
+  if (options_.latent_seed) f["latent_seed"] = *options_.latent_seed;
   f["convention"] = convention_name(options_.convention);
   f["batch"] = options_.batch;
   f["topk"] = options_.topk;
@@ -209,7 +211,19 @@ void Run::forward_batch(std::vector<BrodenSample>& batch) {
   std::vector<Image> pixels;
   pixels.reserve(batch.size());
   for (auto& s : batch) pixels.push_back(std::move(s.pixels));
-  const at::Tensor input = model_->prepare(pixels);
+  at::Tensor input;
+  if (options_.latent_seed) {
+    // A generator: data row r was drawn from latent sample r, so its input is that latent.
+    const auto shape = model_->input_shape(0);
+    if (shape.size() != 1) {
+      throw Error("model " + model_->name() + " is not a generator: its sidecar gives no [latent] input_shape");
+    }
+    std::vector<at::Tensor> z;
+    for (const auto& s : batch) z.push_back(sample_latents(*options_.latent_seed, s.row, 1, int(shape[0])));
+    input = at::cat(z);
+  } else {
+    input = model_->prepare(pixels);
+  }
   ForwardRequest request;
   request.taps = options_.layers;
   request.want_output = false;

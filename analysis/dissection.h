@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <stop_token>
 #include <string>
 #include <vector>
@@ -29,6 +30,9 @@ struct DissectOptions {
   std::size_t limit = 0;           // dissect only the first `limit` images (0: all)
   bool keep_cache = false;         // keep DIR/.dissect/*.f32 (the activation cache) after success
   bool write_report = true;
+  // Set for a generator: the dataset's row r is the image of latent sample r of this seed
+  // (sample_latents), and the model runs on that latent instead of the image.
+  std::optional<std::uint64_t> latent_seed;
   std::size_t stop_after_batches = 0;  // tests: act as if stopped after this many batches (0: never)
 };
 

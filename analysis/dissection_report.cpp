@@ -34,37 +34,6 @@ std::string csv_field(const std::string& s) {
   return quoted + "\"";
 }
 
-std::string html_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
-std::string base64(const std::vector<std::uint8_t>& data) {
-  static constexpr char kTable[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve((data.size() + 2) / 3 * 4);
-  for (std::size_t i = 0; i < data.size(); i += 3) {
-    const std::uint32_t n = (std::uint32_t{data[i]} << 16) |
-                            (i + 1 < data.size() ? std::uint32_t{data[i + 1]} << 8 : 0u) |
-                            (i + 2 < data.size() ? std::uint32_t{data[i + 2]} : 0u);
-    out += kTable[(n >> 18) & 63];
-    out += kTable[(n >> 12) & 63];
-    out += i + 1 < data.size() ? kTable[(n >> 6) & 63] : '=';
-    out += i + 2 < data.size() ? kTable[n & 63] : '=';
-  }
-  return out;
-}
-
 const std::string& label_name(const DissectionResult& r, int label) {
   static const std::string kEmpty;
   if (label < 0 || static_cast<std::size_t>(label) >= r.label_names.size()) return kEmpty;
@@ -200,8 +169,7 @@ std::string report_html(const DissectionResult& result, const std::map<std::uint
          ".th img{display:block}\n";
   // Each exemplar image is inlined once, as a CSS class; the per-unit masks are small layers on top.
   for (const auto& [position, image] : images) {
-    out << ".i" << position << "{background-image:url(data:image/png;base64," << base64(encode_png(image))
-        << ")}\n";
+    out << ".i" << position << "{background-image:url(" << png_data_uri(image) << ")}\n";
   }
   out << "</style>\n"
          "</head><body>\n";
@@ -249,8 +217,7 @@ std::string report_html(const DissectionResult& result, const std::map<std::uint
         for (std::size_t t = 0; t < unit_thumbs.size(); ++t) {
           const std::string title = t < u.top.size() ? u.top[t].image : "";
           out << "<span class=\"th i" << unit_thumbs[t].image << "\" title=\"" << html_escape(title)
-              << "\"><img src=\"data:image/png;base64," << base64(encode_png(unit_thumbs[t].mask))
-              << "\"></span>";
+              << "\"><img src=\"" << png_data_uri(unit_thumbs[t].mask) << "\"></span>";
         }
       }
       out << "</td></tr>\n";
@@ -273,6 +240,20 @@ void write_file_atomic(const std::filesystem::path& path, const std::string& tex
   std::error_code ec;
   std::filesystem::rename(tmp, path, ec);
   if (ec) throw Error("cannot rename " + tmp.string() + " to " + path.string() + ": " + ec.message());
+}
+
+std::string html_escape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c;
+    }
+  }
+  return out;
 }
 
 }  // namespace unitscope::analysis

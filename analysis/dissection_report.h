@@ -15,6 +15,8 @@ namespace unitscope::analysis {
 
 // The directory name of a layer under DIR: the layer name with anything but [A-Za-z0-9._-] as '_'.
 std::string layer_dir_name(const std::string& layer);
+// Text for HTML bodies and attribute values: escapes & < > and ".
+std::string html_escape(const std::string& s);
 
 // NetDissect-Lite's tally.csv: unit (1-based), category, label, score, then for each category
 // <cat>-label, -truth, -activation, -intersect, -iou; rows by score descending, ties by unit.

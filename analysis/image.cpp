@@ -28,6 +28,23 @@ void write_file(const std::filesystem::path& path, const std::vector<std::uint8_
   if (!out) throw Error("cannot write " + path.string());
 }
 
+std::string base64(const std::vector<std::uint8_t>& data) {
+  static constexpr char kTable[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((data.size() + 2) / 3 * 4);
+  for (std::size_t i = 0; i < data.size(); i += 3) {
+    const std::uint32_t n = (std::uint32_t{data[i]} << 16) |
+                            (i + 1 < data.size() ? std::uint32_t{data[i + 1]} << 8 : 0u) |
+                            (i + 2 < data.size() ? std::uint32_t{data[i + 2]} : 0u);
+    out += kTable[(n >> 18) & 63];
+    out += kTable[(n >> 12) & 63];
+    out += i + 1 < data.size() ? kTable[(n >> 6) & 63] : '=';
+    out += i + 2 < data.size() ? kTable[n & 63] : '=';
+  }
+  return out;
+}
+
 }  // namespace
 
 std::optional<Image> try_read_image(const std::filesystem::path& path, int channels,
@@ -68,6 +85,10 @@ std::vector<std::uint8_t> encode_png(const Image& image) {
     throw Error("PNG encoding failed");
   }
   return bytes;
+}
+
+std::string png_data_uri(const Image& image) {
+  return "data:image/png;base64," + base64(encode_png(image));
 }
 
 void write_png(const std::filesystem::path& path, const Image& image) {

@@ -37,5 +37,7 @@ void write_png(const std::filesystem::path& path, const Image& image);
 void write_jpeg(const std::filesystem::path& path, const Image& image, int quality = 90);
 // In-memory PNG encoding, for HTML reports that inline images.
 std::vector<std::uint8_t> encode_png(const Image& image);
+// "data:image/png;base64,..." of encode_png(image), for <img src> and CSS url() in HTML reports.
+std::string png_data_uri(const Image& image);
 
 }  // namespace unitscope::analysis

@@ -244,7 +244,7 @@ ModelSummary summarize_model(const ModelSpec& spec, int size) {
   return s;
 }
 
-std::vector<std::string> builtin_model_names() { return {"vgg16", "resnet18"}; }
+std::vector<std::string> builtin_model_names() { return {"vgg16", "resnet18", "progan256"}; }
 
 void set_threads(int threads) {
   if (threads <= 0) threads = int(std::max(1u, std::thread::hardware_concurrency()));

@@ -13,7 +13,7 @@ namespace unitscope::analysis {
 // torch::jit::load with layer taps and edits by graph surgery. Throws Error for an invalid file.
 std::unique_ptr<Model> open_torchscript(const std::filesystem::path& path, Preprocess preprocess,
                                         std::optional<Sidecar> sidecar);
-// "vgg16"/"resnet18" with random weights from `seed`; throws Error listing the names otherwise.
+// "vgg16"/"resnet18"/"progan256" with random weights from `seed`; throws Error listing the names otherwise.
 std::unique_ptr<Model> open_builtin(const std::string& name, Preprocess preprocess,
                                     std::uint64_t seed);
 // A LibTorch archive whose sidecar names the architecture.

@@ -10,7 +10,7 @@
 namespace unitscope::analysis {
 
 // `source` is a TorchScript file, a LibTorch archive with an "architecture" sidecar, or a
-// built-in name: "builtin:vgg16", "builtin:resnet18" (random weights from `seed`).
+// built-in name: "builtin:vgg16", "builtin:resnet18", "builtin:progan256" (random weights from `seed`).
 struct ModelSpec {
   std::string source;
   PreprocessOverrides overrides;  // command-line values; win over the sidecar

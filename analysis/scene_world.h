@@ -26,7 +26,7 @@ struct SceneInstance {
 
 struct Scene {
   Image image;          // RGB, width x height
-  int scene_class = 0;  // scene_class::Id
+  int scene_class = 0;  // scene_class::Id; -1 for scenes with no scene label (generated images)
   int label_width = 0, label_height = 0;
   // Planes of global label numbers (0 = none), label_width * label_height each, indexed by
   // WorldCategory: color 1, object 1, part 2 (part; part of a part, e.g. a window on a wall),

@@ -13,5 +13,10 @@ using AddCommand = void (*)(CLI::App& app);
 void add_world_command(CLI::App& app);  // world_command.cpp
 void add_layers_command(CLI::App& app);  // layers_command.cpp
 void add_dissect_command(CLI::App& app);  // dissect_command.cpp
+void add_gan_dissect_command(CLI::App& app);  // dissect_command.cpp
+void add_ablate_command(CLI::App& app);  // ablate_command.cpp
+void add_attack_command(CLI::App& app);  // attack_command.cpp
+void add_eval_command(CLI::App& app);  // eval_command.cpp
+void add_intervene_command(CLI::App& app);  // intervene_command.cpp
 
 }  // namespace unitscope::engine

@@ -1,10 +1,13 @@
-// `unitscope dissect`: network dissection of chosen layers over a Broden-format dataset, resumable.
+// `unitscope dissect` and `unitscope gan-dissect`: network dissection of a classifier over a
+// Broden-format dataset, or of a generator over its own segmented samples; both resumable.
 #include <CLI/CLI.hpp>
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <functional>
+#include <map>
 #include <cstdio>
 #include <memory>
 #include <sstream>
@@ -13,9 +16,11 @@
 #include <thread>
 
 #include "analysis/dissection.h"
+#include "analysis/gan_dissection.h"
 #include "analysis/error.h"
 #include "analysis/iou_tally.h"
 #include "engine/commands.h"
+#include "engine/demo_assets.h"
 #include "engine/model_options.h"
 
 namespace unitscope::engine {
@@ -25,13 +30,28 @@ struct DissectCommandOptions {
   ModelOptions model;
   std::string layers;
   std::string dataset;
-  std::string out;
+  std::string out = "dissection";
   std::string convention = "pnas";
   std::string split;
   int batch = 16;
   int topk = 8;
   int report_images = 4;
   std::size_t limit = 0;
+  bool keep_cache = false;
+  bool no_report = false;
+};
+
+struct GanDissectCommandOptions {
+  ModelOptions generator;
+  std::string segmenter;
+  std::string layers;
+  std::string out = "gan_dissection";
+  std::string convention = "pnas";
+  std::size_t samples = 1000;
+  std::uint64_t latent_seed = 1;
+  int batch = 16;
+  int topk = 8;
+  int report_images = 4;
   bool keep_cache = false;
   bool no_report = false;
 };
@@ -100,22 +120,9 @@ void show_progress(const analysis::DissectProgress& progress, const std::atomic<
   if (tty && phase >= 0) std::fputc('\n', stderr);
 }
 
-void run(const DissectCommandOptions& o) {
-  analysis::DissectOptions options;
-  options.model = o.model.spec();
-  options.threads = o.model.threads;
-  options.layers = split_list(o.layers);
-  options.dataset = o.dataset;
-  options.out = o.out;
-  options.convention = analysis::parse_convention(o.convention);
-  options.split = o.split;
-  options.batch = o.batch;
-  options.topk = o.topk;
-  options.report_images = o.report_images;
-  options.limit = o.limit;
-  options.keep_cache = o.keep_cache;
-  options.write_report = !o.no_report;
-
+// Runs a dissection job with the progress bar, turning Ctrl-C into a stop request.
+analysis::DissectionResult run_with_progress(
+    const std::function<analysis::DissectionResult(analysis::DissectProgress&, std::stop_token)>& job) {
   std::stop_source stop;
   g_interrupted = false;
   auto previous = std::signal(SIGINT, on_interrupt);
@@ -136,23 +143,125 @@ void run(const DissectCommandOptions& o) {
   };
   analysis::DissectionResult result;
   try {
-    result = analysis::dissect(options, progress, stop.get_token());
+    result = job(progress, stop.get_token());
   } catch (...) {
     stop_threads();
     throw;
   }
   stop_threads();
+  return result;
+}
 
+// Detectors per category and the concepts they detect, as the paper's bar charts count them.
+void print_summary(const analysis::DissectionResult& result, const std::string& out, bool no_report) {
   std::printf("dissected %zu images, convention %s\n", result.images,
               analysis::convention_name(result.convention));
   for (const auto& layer : result.layers) {
     int detectors = 0;
-    for (const auto& u : layer.units) detectors += u.score.detector() ? 1 : 0;
+    std::map<std::string, std::map<std::string, int>> by_category;
+    for (const auto& u : layer.units) {
+      if (!u.score.detector()) continue;
+      ++detectors;
+      const int label = u.score.label;
+      const int category = label >= 0 && std::size_t(label) < result.label_category.size()
+                               ? result.label_category[std::size_t(label)]
+                               : -1;
+      const std::string cat = category >= 0 ? result.categories[std::size_t(category)] : "?";
+      ++by_category[cat][result.label_names.at(std::size_t(label))];
+    }
     std::printf("  %-24s %4zu units, %4d detectors (IoU > %.2f)\n", layer.layer.c_str(),
                 layer.units.size(), detectors, analysis::kDetectorIou);
+    for (const auto& [category, concepts] : by_category) {
+      int units = 0;
+      for (const auto& entry : concepts) units += entry.second;
+      std::vector<std::pair<int, std::string>> sorted;
+      for (const auto& [name, n] : concepts) sorted.emplace_back(-n, name);
+      std::sort(sorted.begin(), sorted.end());
+      std::string list;
+      for (const auto& [n, name] : sorted) list += (list.empty() ? "" : ", ") + name + " " + std::to_string(-n);
+      std::printf("    %-9s %4d units, %2zu concepts: %s\n", category.c_str(), units, concepts.size(),
+                  list.c_str());
+    }
+    // A unit is labelled by one concept, but may detect concepts of several categories.
+    std::printf("    units whose best concept in a category has IoU > %.2f:\n", analysis::kDetectorIou);
+    for (std::size_t c = 0; c < result.categories.size(); ++c) {
+      std::map<std::string, int> concepts;
+      int units = 0;
+      for (const auto& u : layer.units) {
+        if (c >= u.score.best.size() || !(u.score.best[c].iou > analysis::kDetectorIou)) continue;
+        ++units;
+        ++concepts[result.label_names.at(std::size_t(u.score.best[c].label))];
+      }
+      if (units == 0) continue;
+      std::vector<std::pair<int, std::string>> sorted;
+      for (const auto& [name, n] : concepts) sorted.emplace_back(-n, name);
+      std::sort(sorted.begin(), sorted.end());
+      std::string list;
+      for (const auto& [n, name] : sorted) list += (list.empty() ? "" : ", ") + name + " " + std::to_string(-n);
+      std::printf("      %-9s %4d units: %s\n", result.categories[c].c_str(), units, list.c_str());
+    }
   }
-  std::printf("results in %s (tally.csv and dissection.json per layer%s)\n", o.out.c_str(),
-              o.no_report ? "" : ", report.html");
+  std::printf("results in %s (tally.csv and dissection.json per layer%s)\n", out.c_str(),
+              no_report ? "" : ", report.html");
+}
+
+void run(DissectCommandOptions o) {
+  if (o.layers.empty()) {
+    if (o.model.model != demo_model("classifier.pt")) {
+      throw analysis::Error("dissect: give --layers for " + o.model.model +
+                            " (`unitscope layers --model ...` lists them)");
+    }
+    o.layers = kDemoClassifierLayer;
+  }
+  if (o.dataset.empty()) o.dataset = demo_dataset().string();
+  analysis::DissectOptions options;
+  options.model = o.model.spec();
+  options.threads = o.model.threads;
+  options.layers = split_list(o.layers);
+  options.dataset = o.dataset;
+  options.out = o.out;
+  options.convention = analysis::parse_convention(o.convention);
+  options.split = o.split;
+  options.batch = o.batch;
+  options.topk = o.topk;
+  options.report_images = o.report_images;
+  options.limit = o.limit;
+  options.keep_cache = o.keep_cache;
+  options.write_report = !o.no_report;
+
+  print_summary(run_with_progress([&](analysis::DissectProgress& progress, std::stop_token stop) {
+                  return analysis::dissect(options, progress, stop);
+                }),
+                o.out, o.no_report);
+}
+
+void run_gan(GanDissectCommandOptions o) {
+  const bool demo = o.generator.model == demo_model("gan.pt");
+  if (o.layers.empty()) {
+    if (!demo) {
+      throw analysis::Error("gan-dissect: give --layers for " + o.generator.model +
+                            " (`unitscope layers --model ...` lists them)");
+    }
+    o.layers = kDemoGanLayer;
+  }
+  analysis::GanDissectOptions options;
+  options.generator = o.generator.spec();
+  options.segmenter = {o.segmenter, {}, 1};
+  options.threads = o.generator.threads;
+  options.layers = split_list(o.layers);
+  options.samples = o.samples;
+  options.seed = o.latent_seed;
+  options.out = o.out;
+  options.convention = analysis::parse_convention(o.convention);
+  options.batch = o.batch;
+  options.topk = o.topk;
+  options.report_images = o.report_images;
+  options.keep_cache = o.keep_cache;
+  options.write_report = !o.no_report;
+  print_summary(run_with_progress([&](analysis::DissectProgress& progress, std::stop_token stop) {
+                  return analysis::gan_dissect(options, progress, stop);
+                }),
+                o.out, o.no_report);
 }
 
 }  // namespace
@@ -161,13 +270,16 @@ void add_dissect_command(CLI::App& app) {
   auto options = std::make_shared<DissectCommandOptions>();
   CLI::App* cmd = app.add_subcommand(
       "dissect", "Label every unit of some layers with the concept it detects (network dissection)");
-  add_model_options(*cmd, options->model);
-  cmd->add_option("--layers", options->layers, "Layers to dissect, comma-separated (see `unitscope layers`)")
-      ->required();
-  cmd->add_option("--dataset", options->dataset, "A Broden-format dataset directory")->required();
+  add_model_options(*cmd, options->model, demo_model("classifier.pt"));
+  cmd->add_option("--layers", options->layers,
+                  "Layers to dissect, comma-separated (see `unitscope layers`); default with the "
+                  "demo classifier: " + std::string(kDemoClassifierLayer));
+  cmd->add_option("--dataset", options->dataset,
+                  "A Broden-format dataset directory; default: the demo dataset demo/world "
+                  "(written on first use)");
   cmd->add_option("--out", options->out,
                   "Output directory: <layer>/tally.csv, <layer>/dissection.json, report.html")
-      ->required();
+      ->capture_default_str();
   cmd->add_option("--convention", options->convention,
                   "pnas (0.99 quantile of upsampled maps, whole-dataset IoU) or netdissect-lite "
                   "(NetDissect-Lite to the pixel)")
@@ -185,6 +297,32 @@ void add_dissect_command(CLI::App& app) {
       "Interrupt with Ctrl-C at any time: the same command resumes from the last finished batch "
       "and gives byte-identical results.");
   cmd->callback([options] { run(*options); });
+}
+
+void add_gan_dissect_command(CLI::App& app) {
+  auto o = std::make_shared<GanDissectCommandOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "gan-dissect", "Label a generator's units by segmenting its samples (GAN dissection)");
+  add_model_options(*cmd, o->generator, demo_model("gan.pt"));
+  o->segmenter = demo_model("segmenter.pt");
+  cmd->add_option("--segmenter", o->segmenter, "Segmenter: per-pixel SceneWorld object logits")
+      ->capture_default_str();
+  cmd->add_option("--layers", o->layers,
+                  "Generator layers, comma-separated; default with the demo GAN: " +
+                      std::string(kDemoGanLayer));
+  cmd->add_option("--samples", o->samples, "Latent samples to generate and segment")->capture_default_str();
+  cmd->add_option("--latent-seed", o->latent_seed, "Seed of the latent samples")->capture_default_str();
+  cmd->add_option("--out", o->out,
+                  "Output directory: as dissect's, plus samples/ (the segmented samples)")
+      ->capture_default_str();
+  cmd->add_option("--convention", o->convention, "pnas or netdissect-lite")->capture_default_str();
+  cmd->add_option("--batch", o->batch, "Samples per forward pass")->capture_default_str();
+  cmd->add_option("--topk", o->topk, "Exemplar samples kept per unit")->capture_default_str();
+  cmd->add_option("--report-images", o->report_images, "Exemplars drawn per unit in report.html")
+      ->capture_default_str();
+  cmd->add_flag("--keep-cache", o->keep_cache, "Keep the activation cache after success");
+  cmd->add_flag("--no-report", o->no_report, "Skip report.html");
+  cmd->callback([o] { run_gan(*o); });
 }
 
 }  // namespace unitscope::engine

@@ -11,6 +11,11 @@ constexpr unitscope::engine::AddCommand kCommands[] = {
     unitscope::engine::add_world_command,
     unitscope::engine::add_layers_command,
     unitscope::engine::add_dissect_command,
+    unitscope::engine::add_gan_dissect_command,
+    unitscope::engine::add_ablate_command,
+    unitscope::engine::add_attack_command,
+    unitscope::engine::add_eval_command,
+    unitscope::engine::add_intervene_command,
     nullptr,
 };
 

@@ -22,8 +22,8 @@ analysis::ModelSpec ModelOptions::spec() const {
 void add_model_options(CLI::App& command, ModelOptions& o, const std::string& default_model) {
   auto* model = command.add_option(
       "--model,-m", o.model,
-      "TorchScript file (preprocessing read from FILE.json if present) or builtin:vgg16, "
-      "builtin:resnet18");
+      "TorchScript file or LibTorch archive (preprocessing read from FILE.json if present), or "
+      "builtin:vgg16, builtin:resnet18, builtin:progan256 (random weights)");
   if (default_model.empty()) {
     model->required();
   } else {

@@ -11,9 +11,11 @@
 #include "analysis/builtin_models.h"
 #include "analysis/error.h"
 #include "analysis/model.h"
+#include "model_fixture.h"
 #include "test_paths.h"
 
 using namespace unitscope::analysis;
+using unitscope::test::error_of;
 using unitscope::test::fixtures_dir;
 using unitscope::test::scratch_dir;
 
@@ -63,16 +65,6 @@ UnitEdit unit_edit(const nlohmann::json& e) {
     for (const auto& r : rows) edit.mask.insert(edit.mask.end(), r.begin(), r.end());
   }
   return edit;
-}
-
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // Dissection against bare forward passes over the same images, side by side in one run.
 //
-// For each model (random-weight built-ins at 224 x 224, several layers at once) one benchmark
+// For each model (the demo classifier at 128 x 128; random-weight built-ins at 224 x 224; several
+// layers at once) one benchmark
 // iteration times (1) the bare forward passes over the images, already decoded and in memory, and
 // (2) a whole dissect() call (decoding, forward, activation cache, sketches, tally; no report.html).
 // Counters: forward_s, dissect_s, ratio = dissect_s / forward_s (the goal is <= 1.3), and the parts:
@@ -41,38 +42,42 @@ Convention convention() {
   return env ? parse_convention(env) : Convention::kPnas;
 }
 
-const fs::path& dataset() {
-  static const fs::path dir = [] {
-    const fs::path d = fs::temp_directory_path() / ("unitscope_bench_dissect_" + std::to_string(image_count()));
-    if (!fs::exists(d / "index.csv")) {
-      SceneWorldOptions world;
-      world.width = 224;
-      world.height = 224;
-      world.label_scale = 2;  // Broden's 112 x 112 segmentations
-      BrodenExportOptions o;
-      o.images = image_count();
-      o.threads = 2;
-      export_broden(SceneWorld(world), d, o);
-    }
-    return d;
-  }();
-  return dir;
+// SceneWorld at `size` x `size`, written once per size under the temp directory: Broden's half-size
+// segmentations at 224 for the ImageNet-shaped models, full-size ones for the 128 x 128 demo.
+fs::path dataset(int size) {
+  const fs::path d = fs::temp_directory_path() /
+                     ("unitscope_bench_dissect_" + std::to_string(size) + "_" + std::to_string(image_count()));
+  if (!fs::exists(d / "index.csv")) {
+    SceneWorldOptions world;
+    world.width = size;
+    world.height = size;
+    world.label_scale = size >= 224 ? 2 : 1;
+    BrodenExportOptions o;
+    o.images = image_count();
+    o.threads = 2;
+    export_broden(SceneWorld(world), d, o);
+  }
+  return d;
 }
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-void dissect_vs_forward(benchmark::State& state, const std::string& model_name,
+void dissect_vs_forward(benchmark::State& state, const std::string& source, int size,
                         const std::vector<std::string>& layers) {
   set_threads(0);
   ModelSpec spec;
-  spec.source = "builtin:" + model_name;
+  spec.source = source;
+  if (!fs::exists(source) && source.rfind("builtin:", 0) != 0) {
+    state.SkipWithError(("no model " + source).c_str());
+    return;
+  }
   BrodenOptions bo;
-  const BrodenDataset data = BrodenDataset::open(dataset(), bo);
+  const BrodenDataset data = BrodenDataset::open(dataset(size), bo);
   std::vector<Image> images;
   data.stream(0, data.size(), [&](BrodenSample&& s) { images.push_back(std::move(s.pixels)); });
-  const fs::path out = fs::temp_directory_path() / ("unitscope_bench_dissect_out_" + model_name);
+  const fs::path out = fs::temp_directory_path() / ("unitscope_bench_dissect_out_" + std::to_string(size));
 
   for (auto _ : state) {
     // Bare forward passes: the same model, batches and images, with the network's own output only.
@@ -96,7 +101,7 @@ void dissect_vs_forward(benchmark::State& state, const std::string& model_name,
     DissectOptions o;
     o.model = spec;
     o.layers = layers;
-    o.dataset = dataset();
+    o.dataset = dataset(size);
     o.out = out;
     o.convention = convention();
     o.batch = kBatch;
@@ -120,12 +125,18 @@ void dissect_vs_forward(benchmark::State& state, const std::string& model_name,
 
 }  // namespace
 
-BENCHMARK_CAPTURE(dissect_vs_forward, resnet18, "resnet18",
+BENCHMARK_CAPTURE(dissect_vs_forward, demo_classifier,
+                  std::string(UNITSCOPE_SOURCE_DIR) + "/assets/models/classifier.pt", 128,
+                  std::vector<std::string>{"features.13", "features.20", "features.27"})
+    ->Iterations(1)
+    ->UseManualTime()
+    ->Unit(benchmark::kSecond);
+BENCHMARK_CAPTURE(dissect_vs_forward, resnet18, "builtin:resnet18", 224,
                   std::vector<std::string>{"layer2", "layer3", "layer4"})
     ->Iterations(1)
     ->UseManualTime()
     ->Unit(benchmark::kSecond);
-BENCHMARK_CAPTURE(dissect_vs_forward, vgg16, "vgg16",
+BENCHMARK_CAPTURE(dissect_vs_forward, vgg16, "builtin:vgg16", 224,
                   std::vector<std::string>{"features.15", "features.22", "features.29"})
     ->Iterations(1)
     ->UseManualTime()

@@ -1,10 +1,12 @@
 // Cost of reading and editing layers, side by side with the bare forward of the same model:
 // taps (several layers, one pass), and ablation continued from a layer versus a full forward.
 // UNITSCOPE_BENCH_TORCHSCRIPT=file.pt adds that TorchScript model (plain Module::forward as bare).
+// Generators (the demo GAN, Progressive-GAN-style 256x256) run bare and with 8 units toggled off.
 #include <benchmark/benchmark.h>
 #include <torch/script.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <map>
 #include <memory>
 
@@ -96,6 +98,35 @@ void ablate_from(benchmark::State& state, const std::string& name) {
   state.SetItemsProcessed(state.iterations() * kBatch);
 }
 
+// A generator at batch 1, bare and with units of `layer` switched off: the studio's toggle path
+// (a toggle must reach new pixels within 50 ms on the CPU for the demo GAN).
+void generate(benchmark::State& state, const std::string& name, const std::string& layer, bool edit) {
+  set_up(state);
+  auto model = open_model(ModelSpec{name, {}, 1});
+  const auto shape = model->input_shape(0);
+  const at::Tensor z = at::randn({1, shape.at(0)});
+  ForwardRequest r;
+  if (edit) {
+    at::Tensor scale;
+    for (const auto& info : model->layers(model->default_size())) {
+      if (info.name == layer) scale = at::ones({1, info.shape.at(0), 1, 1});
+    }
+    scale.slice(1, 0, 8).zero_();
+    r.edits = {LayerEdit{layer, scale, {}}};
+  }
+  c10::InferenceMode guard;
+  for (int i = 0; i < 3; ++i) model->forward(z, r);
+  for (auto _ : state) benchmark::DoNotOptimize(model->forward(z, r).output);
+  state.SetItemsProcessed(state.iterations());
+}
+
+void register_generator(const std::string& name, const std::string& layer) {
+  benchmark::RegisterBenchmark(("generate/" + name).c_str(), generate, name, layer, false)
+      ->Unit(benchmark::kMillisecond)->UseRealTime();
+  benchmark::RegisterBenchmark(("generate_toggled/" + name).c_str(), generate, name, layer, true)
+      ->Unit(benchmark::kMillisecond)->UseRealTime();
+}
+
 void register_model(const std::string& name) {
   benchmark::RegisterBenchmark(("bare/" + name).c_str(), bare, name)->Unit(benchmark::kMillisecond)->UseRealTime();
   benchmark::RegisterBenchmark(("taps/" + name).c_str(), taps, name)->Unit(benchmark::kMillisecond)->UseRealTime();
@@ -109,6 +140,9 @@ int main(int argc, char** argv) {
   register_model("builtin:resnet18");
   register_model("builtin:vgg16");
   if (const char* ts = std::getenv("UNITSCOPE_BENCH_TORCHSCRIPT")) register_model(ts);
+  const std::string demo_gan = std::string(UNITSCOPE_SOURCE_DIR) + "/assets/models/gan.pt";
+  if (std::filesystem::exists(demo_gan)) register_generator(demo_gan, "layer3");
+  register_generator("builtin:progan256", "layer4");
   benchmark::Initialize(&argc, argv);
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();

@@ -1,0 +1,50 @@
+// Reading a finished dissection back (DIR/<layer>/dissection.json), for the analyses that choose
+// units by concept or weigh them by IoU: GAN interventions, ablation, painting and the studio.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace unitscope::analysis {
+
+// A unit's best label within one category.
+struct CategoryLabel {
+  std::string label;              // "" when the category has none
+  int label_number = -1;
+  double iou = 0.0;
+};
+
+struct UnitSummary {
+  int unit = 0;
+  double threshold = 0.0;         // the dissection quantile of the unit's activations
+  std::string label;              // best concept ("" when none)
+  std::string category;
+  double iou = 0.0;
+  std::vector<double> iou_by_label;  // by label number
+  std::vector<CategoryLabel> best;   // by category index (LayerDissection::categories)
+};
+
+struct LayerDissection {
+  std::string layer;
+  std::vector<std::int64_t> shape;
+  std::string convention;
+  std::vector<std::string> labels;  // by label number
+  std::vector<std::string> categories;
+  // By label number: the primary category index, where some unit's best label of a category
+  // shows it (dissection.json does not list it for the others), else -1.
+  std::vector<int> label_category;
+  std::vector<UnitSummary> units;   // by unit index
+
+  // The label number of a concept name; throws Error listing close names when there is none.
+  int label_number(const std::string& concept_name) const;
+  // The `n` units with the highest IoU for the concept, best first (ties: lower unit first).
+  std::vector<int> top_units(const std::string& concept_name, int n) const;
+};
+
+// `path` is a dissection.json, or a dissect/gan-dissect output directory plus `layer`.
+LayerDissection read_layer_dissection(const std::filesystem::path& path);
+LayerDissection read_layer_dissection(const std::filesystem::path& dir, const std::string& layer);
+
+}  // namespace unitscope::analysis
