@@ -219,8 +219,9 @@ std::unique_ptr<Model> open_model(const ModelSpec& spec) {
   std::error_code ec;
   if (src.empty()) throw Error("no model given");
   if (!std::filesystem::is_regular_file(path, ec)) {
-    throw Error("model file " + src + " does not exist (or is not a file); built-in models are " +
-                "builtin:vgg16 and builtin:resnet18");
+    std::string names;
+    for (const auto& n : builtin_model_names()) names += (names.empty() ? "builtin:" : ", builtin:") + n;
+    throw Error("model file " + src + " does not exist (or is not a file); built-in models are " + names);
   }
   std::optional<Sidecar> sidecar = read_sidecar(path);
   Preprocess preprocess = resolve_preprocess(sidecar, spec.overrides);
