@@ -65,14 +65,14 @@ int compare(const json& want, const json& got, const std::string& where) {
   return mismatches;
 }
 
-void print_table(const json& per, const char* what) {
+// Four name/percentage pairs per line.
+void print_table(const json& per) {
   int column = 0;
   for (auto it = per.begin(); it != per.end(); ++it) {
     std::printf("  %-14s %6.1f%%", it.key().c_str(), 100.0 * it->get<double>());
     if (++column % 4 == 0) std::printf("\n");
   }
   if (column % 4) std::printf("\n");
-  (void)what;
 }
 
 void run(const EvalOptions& o) {
@@ -86,7 +86,7 @@ void run(const EvalOptions& o) {
     const json j = json::parse(analysis::to_json(m));
     std::printf("classifier %s\n  accuracy %.2f%% on %zu held-out images (world seed %llu); per class:\n",
                 o.classifier.c_str(), 100.0 * m.accuracy, m.images, (unsigned long long)o.seed);
-    print_table(j.at("class_accuracy"), "accuracy");
+    print_table(j.at("class_accuracy"));
     if (o.check) mismatches += compare(recorded(o.classifier), j, "classifier");
     all["classifier"] = j;
   }
@@ -96,7 +96,7 @@ void run(const EvalOptions& o) {
     const json j = json::parse(analysis::to_json(m));
     std::printf("segmenter %s\n  mean IoU %.3f over objects, pixel accuracy %.2f%% on %zu held-out images; IoU per object:\n",
                 o.segmenter.c_str(), m.mean_iou, 100.0 * m.pixel_accuracy, m.images);
-    print_table(j.at("iou"), "IoU");
+    print_table(j.at("iou"));
     if (o.check) mismatches += compare(recorded(o.segmenter), j, "segmenter");
     all["segmenter"] = j;
   }
@@ -109,7 +109,7 @@ void run(const EvalOptions& o) {
                 "  samples with each object:\n",
                 o.generator.c_str(), 100.0 * m.pass_fraction, m.samples, 100.0 * analysis::kMinObjectShare,
                 analysis::kMinConfidence, m.mean_objects, 100.0 * m.mean_coverage);
-    print_table(j.at("object_frequency"), "share");
+    print_table(j.at("object_frequency"));
     if (o.check) mismatches += compare(recorded(o.generator), j, "gan");
     if (!o.sheet.empty()) {
       analysis::write_gan_contact_sheet(spec(o.generator), 1, o.sheet);
