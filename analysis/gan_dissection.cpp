@@ -20,7 +20,7 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 std::string samples_fingerprint(const GanDissectOptions& o) {
-  return json{{"generator", o.generator.source},
+  return json{{"generator", o.dissect.model.source},
               {"segmenter", o.segmenter.source},
               {"samples", o.samples},
               {"seed", o.seed},
@@ -32,7 +32,7 @@ std::string samples_fingerprint(const GanDissectOptions& o) {
 // as Broden with the writer's threads.
 void write_samples(const GanDissectOptions& o, const fs::path& dir, DissectProgress& progress,
                    std::stop_token stop) {
-  auto generator = open_model(o.generator);
+  auto generator = open_model(o.dissect.model);
   auto segmenter = open_model(o.segmenter);
   const std::vector<std::string> classes = segmenter_class_names();
   const auto numbers = WorldTaxonomy::get().numbers(WorldCategory::kObject);
@@ -40,9 +40,10 @@ void write_samples(const GanDissectOptions& o, const fs::path& dir, DissectProgr
   std::vector<std::vector<std::uint16_t>> planes;
   progress.phase = 0;
   progress.total = o.samples;
-  for (std::size_t first = 0; first < o.samples; first += std::size_t(o.batch)) {
+  const auto batch_size = std::size_t(o.dissect.batch);
+  for (std::size_t first = 0; first < o.samples; first += batch_size) {
     if (stop.stop_requested()) throw DissectCancelled();
-    const int n = int(std::min<std::size_t>(std::size_t(o.batch), o.samples - first));
+    const int n = int(std::min(batch_size, o.samples - first));
     std::vector<Image> batch = generate(*generator, o.seed, first, n);
     at::Tensor labels, confidence;
     segment(*segmenter, batch, labels, confidence);
@@ -98,29 +99,19 @@ void write_samples(const GanDissectOptions& o, const fs::path& dir, DissectProgr
 DissectionResult gan_dissect(const GanDissectOptions& o, DissectProgress& progress,
                              std::stop_token stop) {
   if (o.samples == 0) throw Error("gan-dissect needs at least one sample");
-  if (o.layers.empty()) throw Error("gan-dissect needs at least one layer");
-  set_threads(o.threads);
-  const fs::path dir = o.out / "samples";
+  if (o.dissect.layers.empty()) throw Error("gan-dissect needs at least one layer");
+  set_threads(o.dissect.threads);
+  const fs::path dir = o.dissect.out / "samples";
   std::string existing;
   if (std::ifstream in(dir / "gan_samples.json"); in) std::getline(in, existing);
   if (existing != samples_fingerprint(o)) {
     // Other samples invalidate any dissection state that was built on them.
-    fs::remove_all(o.out / ".dissect");
-    fs::create_directories(o.out);
+    fs::remove_all(o.dissect.out / ".dissect");
+    fs::create_directories(o.dissect.out);
     write_samples(o, dir, progress, stop);
   }
-  DissectOptions d;
-  d.model = o.generator;
-  d.layers = o.layers;
+  DissectOptions d = o.dissect;
   d.dataset = dir;
-  d.out = o.out;
-  d.convention = o.convention;
-  d.batch = o.batch;
-  d.threads = o.threads;
-  d.topk = o.topk;
-  d.report_images = o.report_images;
-  d.keep_cache = o.keep_cache;
-  d.write_report = o.write_report;
   d.latent_seed = o.seed;
   return dissect(d, progress, stop);
 }

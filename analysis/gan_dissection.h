@@ -14,22 +14,14 @@
 namespace unitscope::analysis {
 
 struct GanDissectOptions {
-  ModelSpec generator;
+  // model is the generator; gan_dissect sets dataset (OUT/samples) and latent_seed (= seed).
+  DissectOptions dissect;
   ModelSpec segmenter;              // per-pixel object logits, SceneWorld's object classes
-  std::vector<std::string> layers;
   std::size_t samples = 1000;
   std::uint64_t seed = 1;           // latent seed: sample k is sample_latents(seed, k)
-  std::filesystem::path out;        // as dissect's, plus OUT/samples: the segmented samples
-  Convention convention = Convention::kPnas;
-  int batch = 16;
-  int threads = 0;
-  int topk = 8;
-  int report_images = 4;
-  bool keep_cache = false;
-  bool write_report = true;
 };
 
-// Writes OUT/samples (a Broden-format dataset of the generated images with the segmenter's object
+// Writes dissect.out/samples (a Broden-format dataset of the generated images with the segmenter's object
 // labels: pixels below kMinConfidence stay unlabelled) unless it is already there from an earlier
 // run with the same options, then dissects the generator's layers against it. Resumable like
 // dissect(); throws Error for a model that is not a generator or not a segmenter.

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <cstdio>
@@ -26,34 +27,31 @@
 namespace unitscope::engine {
 namespace {
 
-struct DissectCommandOptions {
+// What dissect and gan-dissect share on the command line.
+struct DissectRunOptions {
   ModelOptions model;
   std::string layers;
-  std::string dataset;
-  std::string out = "dissection";
+  std::string out;
   std::string convention = "pnas";
-  std::string split;
   int batch = 16;
   int topk = 8;
   int report_images = 4;
-  std::size_t limit = 0;
   bool keep_cache = false;
   bool no_report = false;
 };
 
+struct DissectCommandOptions {
+  DissectRunOptions run;
+  std::string dataset;
+  std::string split;
+  std::size_t limit = 0;
+};
+
 struct GanDissectCommandOptions {
-  ModelOptions generator;
+  DissectRunOptions run;
   std::string segmenter;
-  std::string layers;
-  std::string out = "gan_dissection";
-  std::string convention = "pnas";
   std::size_t samples = 1000;
   std::uint64_t latent_seed = 1;
-  int batch = 16;
-  int topk = 8;
-  int report_images = 4;
-  bool keep_cache = false;
-  bool no_report = false;
 };
 
 std::atomic<bool> g_interrupted{false};
@@ -205,123 +203,110 @@ void print_summary(const analysis::DissectionResult& result, const std::string& 
               no_report ? "" : ", report.html");
 }
 
-void run(DissectCommandOptions o) {
-  if (o.layers.empty()) {
-    if (o.model.model != demo_model("classifier.pt")) {
-      throw analysis::Error("dissect: give --layers for " + o.model.model +
+// The shared options as DissectOptions; with no --layers, the demo model's layer (any other
+// model must name its layers).
+analysis::DissectOptions dissect_options(const DissectRunOptions& o, const std::string& command,
+                                         const std::string& demo, const char* demo_layer) {
+  std::string layers = o.layers;
+  if (layers.empty()) {
+    if (o.model.model != demo) {
+      throw analysis::Error(command + ": give --layers for " + o.model.model +
                             " (`unitscope layers --model ...` lists them)");
     }
-    o.layers = kDemoClassifierLayer;
+    layers = demo_layer;
   }
-  if (o.dataset.empty()) o.dataset = demo_dataset().string();
   analysis::DissectOptions options;
   options.model = o.model.spec();
   options.threads = o.model.threads;
-  options.layers = split_list(o.layers);
-  options.dataset = o.dataset;
+  options.layers = split_list(layers);
   options.out = o.out;
   options.convention = analysis::parse_convention(o.convention);
-  options.split = o.split;
   options.batch = o.batch;
   options.topk = o.topk;
   options.report_images = o.report_images;
-  options.limit = o.limit;
   options.keep_cache = o.keep_cache;
   options.write_report = !o.no_report;
+  return options;
+}
 
+void run(const DissectCommandOptions& o) {
+  analysis::DissectOptions options =
+      dissect_options(o.run, "dissect", demo_model("classifier.pt"), kDemoClassifierLayer);
+  options.dataset = o.dataset.empty() ? demo_dataset() : std::filesystem::path(o.dataset);
+  options.split = o.split;
+  options.limit = o.limit;
   print_summary(run_with_progress([&](analysis::DissectProgress& progress, std::stop_token stop) {
                   return analysis::dissect(options, progress, stop);
                 }),
-                o.out, o.no_report);
+                o.run.out, o.run.no_report);
 }
 
-void run_gan(GanDissectCommandOptions o) {
-  const bool demo = o.generator.model == demo_model("gan.pt");
-  if (o.layers.empty()) {
-    if (!demo) {
-      throw analysis::Error("gan-dissect: give --layers for " + o.generator.model +
-                            " (`unitscope layers --model ...` lists them)");
-    }
-    o.layers = kDemoGanLayer;
-  }
+void run_gan(const GanDissectCommandOptions& o) {
   analysis::GanDissectOptions options;
-  options.generator = o.generator.spec();
+  options.dissect = dissect_options(o.run, "gan-dissect", demo_model("gan.pt"), kDemoGanLayer);
   options.segmenter = {o.segmenter, {}, 1};
-  options.threads = o.generator.threads;
-  options.layers = split_list(o.layers);
   options.samples = o.samples;
   options.seed = o.latent_seed;
-  options.out = o.out;
-  options.convention = analysis::parse_convention(o.convention);
-  options.batch = o.batch;
-  options.topk = o.topk;
-  options.report_images = o.report_images;
-  options.keep_cache = o.keep_cache;
-  options.write_report = !o.no_report;
   print_summary(run_with_progress([&](analysis::DissectProgress& progress, std::stop_token stop) {
                   return analysis::gan_dissect(options, progress, stop);
                 }),
-                o.out, o.no_report);
+                o.run.out, o.run.no_report);
+}
+
+// --model and the options of DissectRunOptions; `what` names the images ("images", "samples").
+void add_run_options(CLI::App& cmd, DissectRunOptions& o, const std::string& demo,
+                     const std::string& layers_help, const std::string& out_help, const char* what) {
+  add_model_options(cmd, o.model, demo);
+  cmd.add_option("--layers", o.layers, layers_help);
+  cmd.add_option("--out", o.out, out_help)->capture_default_str();
+  cmd.add_option("--convention", o.convention,
+                 "pnas (0.99 quantile of upsampled maps, whole-dataset IoU) or netdissect-lite "
+                 "(NetDissect-Lite to the pixel)")
+      ->capture_default_str();
+  cmd.add_option("--batch", o.batch, std::string(what) + " per forward pass")->capture_default_str();
+  cmd.add_option("--topk", o.topk, std::string("Exemplar ") + what + " kept per unit")->capture_default_str();
+  cmd.add_option("--report-images", o.report_images, "Exemplars drawn per unit in report.html")
+      ->capture_default_str();
+  cmd.add_flag("--keep-cache", o.keep_cache,
+               "Keep the float32 activation cache in OUT/.dissect after success");
+  cmd.add_flag("--no-report", o.no_report, "Skip report.html");
+  cmd.footer(
+      "Interrupt with Ctrl-C at any time: the same command resumes from the last finished batch "
+      "and gives byte-identical results.");
 }
 
 }  // namespace
 
 void add_dissect_command(CLI::App& app) {
-  auto options = std::make_shared<DissectCommandOptions>();
+  auto o = std::make_shared<DissectCommandOptions>();
+  o->run.out = "dissection";
   CLI::App* cmd = app.add_subcommand(
       "dissect", "Label every unit of some layers with the concept it detects (network dissection)");
-  add_model_options(*cmd, options->model, demo_model("classifier.pt"));
-  cmd->add_option("--layers", options->layers,
+  add_run_options(*cmd, o->run, demo_model("classifier.pt"),
                   "Layers to dissect, comma-separated (see `unitscope layers`); default with the "
-                  "demo classifier: " + std::string(kDemoClassifierLayer));
-  cmd->add_option("--dataset", options->dataset,
+                  "demo classifier: " + std::string(kDemoClassifierLayer),
+                  "Output directory: <layer>/tally.csv, <layer>/dissection.json, report.html", "Images");
+  cmd->add_option("--dataset", o->dataset,
                   "A Broden-format dataset directory; default: the demo dataset demo/world "
                   "(written on first use)");
-  cmd->add_option("--out", options->out,
-                  "Output directory: <layer>/tally.csv, <layer>/dissection.json, report.html")
-      ->capture_default_str();
-  cmd->add_option("--convention", options->convention,
-                  "pnas (0.99 quantile of upsampled maps, whole-dataset IoU) or netdissect-lite "
-                  "(NetDissect-Lite to the pixel)")
-      ->capture_default_str();
-  cmd->add_option("--split", options->split, "Only rows of this split (e.g. val); default: every row");
-  cmd->add_option("--batch", options->batch, "Images per forward pass")->capture_default_str();
-  cmd->add_option("--topk", options->topk, "Exemplar images kept per unit")->capture_default_str();
-  cmd->add_option("--report-images", options->report_images, "Exemplars drawn per unit in report.html")
-      ->capture_default_str();
-  cmd->add_option("--limit", options->limit, "Dissect only the first N images (0: all)");
-  cmd->add_flag("--keep-cache", options->keep_cache,
-                "Keep the float32 activation cache in OUT/.dissect after success");
-  cmd->add_flag("--no-report", options->no_report, "Skip report.html");
-  cmd->footer(
-      "Interrupt with Ctrl-C at any time: the same command resumes from the last finished batch "
-      "and gives byte-identical results.");
-  cmd->callback([options] { run(*options); });
+  cmd->add_option("--split", o->split, "Only rows of this split (e.g. val); default: every row");
+  cmd->add_option("--limit", o->limit, "Dissect only the first N images (0: all)");
+  cmd->callback([o] { run(*o); });
 }
 
 void add_gan_dissect_command(CLI::App& app) {
   auto o = std::make_shared<GanDissectCommandOptions>();
+  o->run.out = "gan_dissection";
+  o->segmenter = demo_model("segmenter.pt");
   CLI::App* cmd = app.add_subcommand(
       "gan-dissect", "Label a generator's units by segmenting its samples (GAN dissection)");
-  add_model_options(*cmd, o->generator, demo_model("gan.pt"));
-  o->segmenter = demo_model("segmenter.pt");
+  add_run_options(*cmd, o->run, demo_model("gan.pt"),
+                  "Generator layers, comma-separated; default with the demo GAN: " + std::string(kDemoGanLayer),
+                  "Output directory: as dissect's, plus samples/ (the segmented samples)", "Samples");
   cmd->add_option("--segmenter", o->segmenter, "Segmenter: per-pixel SceneWorld object logits")
       ->capture_default_str();
-  cmd->add_option("--layers", o->layers,
-                  "Generator layers, comma-separated; default with the demo GAN: " +
-                      std::string(kDemoGanLayer));
   cmd->add_option("--samples", o->samples, "Latent samples to generate and segment")->capture_default_str();
   cmd->add_option("--latent-seed", o->latent_seed, "Seed of the latent samples")->capture_default_str();
-  cmd->add_option("--out", o->out,
-                  "Output directory: as dissect's, plus samples/ (the segmented samples)")
-      ->capture_default_str();
-  cmd->add_option("--convention", o->convention, "pnas or netdissect-lite")->capture_default_str();
-  cmd->add_option("--batch", o->batch, "Samples per forward pass")->capture_default_str();
-  cmd->add_option("--topk", o->topk, "Exemplar samples kept per unit")->capture_default_str();
-  cmd->add_option("--report-images", o->report_images, "Exemplars drawn per unit in report.html")
-      ->capture_default_str();
-  cmd->add_flag("--keep-cache", o->keep_cache, "Keep the activation cache after success");
-  cmd->add_flag("--no-report", o->no_report, "Skip report.html");
   cmd->callback([o] { run_gan(*o); });
 }
 

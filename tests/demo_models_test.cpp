@@ -24,22 +24,20 @@ std::string asset(const char* file) {
   return (std::filesystem::path(UNITSCOPE_SOURCE_DIR) / "assets" / "models" / file).string();
 }
 
-// One GAN dissection shared by the intervention tests (it takes a few seconds).
-const std::filesystem::path& gan_dissection() {
-  static const std::filesystem::path dir = [] {
-    const auto d = scratch_dir("demo_gan_dissection");
-    GanDissectOptions o;
-    o.generator = {asset("gan.pt"), {}, 1};
-    o.segmenter = {asset("segmenter.pt"), {}, 1};
-    o.layers = {"layer3"};
-    o.samples = 400;
-    o.out = d;
-    o.write_report = false;
-    DissectProgress progress;
-    gan_dissect(o, progress);
-    return d;
-  }();
-  return dir;
+// A GAN dissection per test case: CTest may run the cases as parallel processes, which must not
+// write one directory at once.
+std::filesystem::path gan_dissection(const std::string& name) {
+  const auto d = scratch_dir("demo_gan_dissection_" + name);
+  GanDissectOptions o;
+  o.dissect.model = {asset("gan.pt"), {}, 1};
+  o.dissect.layers = {"layer3"};
+  o.dissect.out = d;
+  o.dissect.write_report = false;
+  o.segmenter = {asset("segmenter.pt"), {}, 1};
+  o.samples = 400;
+  DissectProgress progress;
+  gan_dissect(o, progress);
+  return d;
 }
 
 GanInterventionOptions intervention(const std::string& concept_name) {
@@ -47,7 +45,7 @@ GanInterventionOptions intervention(const std::string& concept_name) {
   o.generator = {asset("gan.pt"), {}, 1};
   o.segmenter = {asset("segmenter.pt"), {}, 1};
   o.layer = "layer3";
-  o.dissection = gan_dissection();
+  o.dissection = gan_dissection(concept_name);
   o.concept_name = concept_name;
   o.samples = 64;
   o.seed = 2;
