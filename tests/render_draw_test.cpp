@@ -116,7 +116,8 @@ TEST_SUITE("gpu") {
     const Rect area{0, 0, 100, 76};  // 3 columns: cells 30.67 x 22.67
     const CapturedFrame frame = render_frame(
         renderer, target, [&](Frame& f) { atlas.upload(f); },
-        [&](Frame& f) { painter.atlas(f, target.extent(), atlas, area, style); }, {0.1f, 0.1f, 0.1f, 1.0f});
+        [&](Frame& f) { painter.atlas(f, target.extent(), atlas, area, style); },
+        {26 / 255.0f, 26 / 255.0f, 26 / 255.0f, 1.0f});  // exactly 26: 0.1 (25.5) rounds either way
 
     const AtlasGrid grid = AtlasGrid::make(kMaps, area, style);
     for (std::uint32_t m = 0; m < kMaps; ++m) {
