@@ -1,6 +1,7 @@
 #include "analysis/dissection.h"
 
 #include <ATen/ATen.h>
+#include <ATen/Parallel.h>
 #include <c10/core/InferenceMode.h>
 
 #include <algorithm>
@@ -18,8 +19,9 @@
 #include "analysis/dissection_state.h"
 #include "analysis/error.h"
 #include "analysis/model.h"
-#include "analysis/quantile_sketch.h"
 #include "analysis/tally_kernels.h"
+#include "analysis/unit_thresholds.h"
+#include "analysis/upsample.h"
 
 namespace unitscope::analysis {
 
@@ -35,6 +37,26 @@ std::string read_all(const fs::path& path) {
   return ss.str();
 }
 
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// Adds the time until it goes out of scope to `total`.
+class Stopwatch {
+ public:
+  explicit Stopwatch(double& total) : total_(total) {}
+  ~Stopwatch() { total_ += seconds_since(start_); }
+  Stopwatch(const Stopwatch&) = delete;
+  Stopwatch& operator=(const Stopwatch&) = delete;
+
+ private:
+  double& total_;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+};
+
+// The refine step keeps at most this much of the values near the quantiles at once.
+constexpr std::size_t kRefineMemory = std::size_t{512} << 20;
+
 class Run {
  public:
   Run(const DissectOptions& options, DissectProgress& progress, std::stop_token stop)
@@ -49,10 +71,10 @@ class Run {
   void forward_pass();
   void forward_batch(std::vector<BrodenSample>& batch);
   void choose_thresholds();
-  void rebuild_sketches(LayerState& layer, std::size_t li, const std::vector<int>& units);
   void tally_pass();
   void tally_batch(std::vector<BrodenSample>& batch);
-  at::Tensor read_cache(std::size_t li, std::uint64_t first, std::uint64_t count) const;
+  void read_cache(std::size_t li, std::uint64_t first, std::uint64_t count, std::vector<float>& out) const;
+  LayerResult layer_result(std::size_t li) const;
   DissectionResult result() const;
   void write_outputs(const DissectionResult& result, bool report);
 
@@ -80,6 +102,9 @@ class Run {
   double forward_seconds_ = 0.0;
   double tally_seconds_ = 0.0;
   double model_seconds_ = 0.0;
+  DissectTimings timings_;
+  std::vector<float> maps_, maxima_;  // one layer's batch, reused so that pages stay mapped
+  std::optional<BilinearAxis> ys_, xs_;  // the last image's tally axes
   std::size_t batches_ = 0;
   bool simulated_stop_ = false;
 };
@@ -126,7 +151,7 @@ void Run::open_inputs() {
 
 void Run::load_or_start() {
   nlohmann::ordered_json f;
-  f["version"] = 1;
+  f["version"] = 2;
   f["model"] = options_.model.source;
   f["seed"] = options_.model.seed;
   f["preprocess"] = describe(model_->preprocess());
@@ -189,21 +214,27 @@ void Run::forward_pass() {
   progress_.done = state_.position;
   const auto start = std::chrono::steady_clock::now();
   std::vector<BrodenSample> batch;
+  double busy = 0.0;
   const auto report = images_->stream(
       state_.position, total_,
       [&](BrodenSample&& sample) {
         if (stopping()) return;
         batch.push_back(std::move(sample));
         if (batch.size() == static_cast<std::size_t>(options_.batch)) {
+          Stopwatch watch(busy);
           forward_batch(batch);
           batch.clear();
         }
       },
       stop_);
   if (stopping()) throw DissectCancelled();
-  if (!batch.empty()) forward_batch(batch);
+  if (!batch.empty()) {
+    Stopwatch watch(busy);
+    forward_batch(batch);
+  }
   (void)report;
-  forward_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  forward_seconds_ += seconds_since(start);
+  timings_.decode_wait += seconds_since(start) - busy;
 }
 
 void Run::forward_batch(std::vector<BrodenSample>& batch) {
@@ -229,7 +260,12 @@ void Run::forward_batch(std::vector<BrodenSample>& batch) {
   request.want_output = false;
   const auto model_start = std::chrono::steady_clock::now();
   const ForwardResult out = model_->forward(input, request);
-  model_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - model_start).count();
+  model_seconds_ += seconds_since(model_start);
+  std::vector<std::int32_t> seg_sizes;
+  for (const auto& s : batch) {
+    seg_sizes.push_back(s.sh);
+    seg_sizes.push_back(s.sw);
+  }
   const auto b = static_cast<std::int64_t>(batch.size());
   for (std::size_t li = 0; li < options_.layers.size(); ++li) {
     at::Tensor acts = out.taps[li].to(at::kFloat).contiguous();
@@ -243,12 +279,17 @@ void Run::forward_batch(std::vector<BrodenSample>& batch) {
     const std::vector<std::int64_t> shape{acts.size(1), acts.size(2), acts.size(3)};
     if (layer.shape.empty()) {
       layer.shape = shape;
-      layer.sketches.assign(static_cast<std::size_t>(shape[0]), QuantileSketch(options_.sketch_k));
     } else if (layer.shape != shape) {
       throw Error("layer " + options_.layers[li] + " changed shape between images (index.csv row " +
                   std::to_string(batch.front().row + 1) + "); give images of one size");
     }
-    if (!at::isfinite(acts).all().item<bool>()) {
+    const std::span<const float> maps(acts.data_ptr<float>(), static_cast<std::size_t>(acts.numel()));
+    bool finite = true;
+    {
+      Stopwatch watch(timings_.statistics);
+      finite = map_maxima(maps, static_cast<std::size_t>(layer.map_size()), maxima_);
+    }
+    if (!finite) {
       const at::Tensor bad = (~at::isfinite(acts)).any(3).any(2).any(0).nonzero().squeeze(1);
       std::string units;
       for (std::int64_t i = 0; i < std::min<std::int64_t>(bad.size(0), 20); ++i) {
@@ -259,109 +300,54 @@ void Run::forward_batch(std::vector<BrodenSample>& batch) {
                   " (0-based) for images from index.csv row " + std::to_string(batch.front().row + 1));
     }
     {
+      Stopwatch watch(timings_.cache);
       std::fstream f(cache_path(li), std::ios::binary | std::ios::in | std::ios::out);
       f.seekp(static_cast<std::streamoff>(layer.cache_bytes));
       f.write(static_cast<const char*>(acts.data_ptr()), static_cast<std::streamsize>(acts.nbytes()));
       if (!f) throw Error("cannot write the activation cache " + cache_path(li).string());
     }
     layer.cache_bytes += static_cast<std::uint64_t>(acts.nbytes());
-    const at::Tensor maxima = acts.amax({2, 3}).contiguous();
-    const bool upsampled = convention_upsampled_quantile(options_.convention);
-    const auto units = static_cast<std::size_t>(layer.units());
-    const auto map_size = static_cast<std::size_t>(layer.map_size());
-    const float* data = acts.data_ptr<float>();
-    const float* max = maxima.data_ptr<float>();
-    if (layer.sketches.front().count() == 0) {
-      // Start each sketch at a floor well below its target, from this batch's raw values, so
-      // that the first images are not sketched whole; rebuild_sketches covers a floor too high.
-      std::vector<float> values(static_cast<std::size_t>(b) * map_size);
-      for (std::size_t u = 0; u < units; ++u) {
-        for (std::int64_t i = 0; i < b; ++i) {
-          const float* map = data + (static_cast<std::size_t>(i) * units + u) * map_size;
-          std::copy(map, map + map_size, values.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(i) * map_size));
-        }
-        const auto nth = values.begin() + static_cast<std::ptrdiff_t>(values.size() * 95 / 100);
-        std::nth_element(values.begin(), nth, values.end());
-        layer.sketches[u].raise_cutoff_to(*nth);
-      }
-    }
-    for (std::int64_t i = 0; i < b; ++i) {
-      const BrodenSample& s = batch[static_cast<std::size_t>(i)];
-      feed_sketches(layer.sketches, data + static_cast<std::size_t>(i) * units * map_size,
-                    max + static_cast<std::size_t>(i) * units, static_cast<int>(layer.shape[1]),
-                    static_cast<int>(layer.shape[2]), upsampled, s.sh, s.sw);
-    }
-    // Only the tail matters: drop values far below the target quantile from now on. The floor
-    // waits for a batch's worth of images, so that one strong image cannot set it too high.
-    const double level = 1.0 - 2.0 * (1.0 - convention_quantile(options_.convention));
-    const std::uint64_t per_image = upsampled ? static_cast<std::uint64_t>(batch.front().sh) * batch.front().sw
-                                              : static_cast<std::uint64_t>(layer.map_size());
-    const std::uint64_t min_count = std::max<std::uint64_t>(16ull * options_.sketch_k, 16 * per_image);
-    // Estimating costs a sort of each sketch, so it runs after batches 1, 2, 4, 8, ... only.
+    Stopwatch watch(timings_.statistics);
     const std::uint64_t batch_number = state_.position / static_cast<std::uint64_t>(options_.batch) + 1;
-    if ((batch_number & (batch_number - 1)) == 0) {
-      for (auto& sketch : layer.sketches) sketch.raise_cutoff(level, min_count);
-    }
+    observe_batch(layer, options_.convention, options_.sketch_k, maps.data(), maxima_.data(), seg_sizes,
+                  batch.size(), batch_number);
   }
   for (const auto& s : batch) {
     state_.rows.push_back(s.row);
     state_.paths.push_back(s.image);
   }
+  state_.seg_sizes.insert(state_.seg_sizes.end(), seg_sizes.begin(), seg_sizes.end());
   state_.position += batch.size();
-  save();
+  {
+    Stopwatch watch(timings_.checkpoint);
+    save();
+  }
   progress_.done = state_.position;
   count_batch();
 }
 
-at::Tensor Run::read_cache(std::size_t li, std::uint64_t first, std::uint64_t count) const {
+void Run::read_cache(std::size_t li, std::uint64_t first, std::uint64_t count, std::vector<float>& out) const {
   const LayerState& layer = state_.layers[li];
-  at::Tensor t = at::empty({static_cast<std::int64_t>(count), layer.shape[0], layer.shape[1], layer.shape[2]},
-                           at::kFloat);
+  out.resize(static_cast<std::size_t>(count * layer.image_bytes() / sizeof(float)));
   std::ifstream f(cache_path(li), std::ios::binary);
   f.seekg(static_cast<std::streamoff>(first * layer.image_bytes()));
-  f.read(static_cast<char*>(t.data_ptr()), static_cast<std::streamsize>(count * layer.image_bytes()));
+  f.read(reinterpret_cast<char*>(out.data()), static_cast<std::streamsize>(count * layer.image_bytes()));
   if (!f) {
     throw Error("the activation cache " + cache_path(li).string() +
                 " is shorter than its checkpoint; delete " + state_dir().string() + " to start over");
   }
-  return t;
-}
-
-void Run::rebuild_sketches(LayerState& layer, std::size_t li, const std::vector<int>& units) {
-  // The cutoff rose above the final quantile (later images were much weaker than early ones):
-  // sketch these units again from the cache, keeping every value.
-  c10::InferenceMode guard;
-  const bool upsampled = convention_upsampled_quantile(options_.convention);
-  std::vector<QuantileSketch> fresh(units.size(), QuantileSketch(options_.sketch_k));
-  std::vector<std::int64_t> index(units.begin(), units.end());
-  const at::Tensor idx = at::from_blob(index.data(), {static_cast<std::int64_t>(index.size())}, at::kLong);
-  std::size_t done = 0;
-  labels_->stream(0, total_, [&](BrodenSample&& s) {
-    const at::Tensor maps = read_cache(li, done, 1)[0].index_select(0, idx).contiguous();
-    const at::Tensor max = maps.amax({1, 2}).contiguous();
-    feed_sketches(fresh, maps.data_ptr<float>(), max.data_ptr<float>(), static_cast<int>(layer.shape[1]),
-                  static_cast<int>(layer.shape[2]), upsampled, s.sh, s.sw);
-    ++done;
-  });
-  for (std::size_t i = 0; i < units.size(); ++i) {
-    layer.sketches[static_cast<std::size_t>(units[i])] = std::move(fresh[i]);
-  }
 }
 
 void Run::choose_thresholds() {
-  const double q = convention_quantile(options_.convention);
-  for (std::size_t li = 0; li < state_.layers.size(); ++li) {
-    LayerState& layer = state_.layers[li];
-    std::vector<int> redo;
-    for (std::size_t u = 0; u < layer.sketches.size(); ++u) {
-      if (!layer.sketches[u].quantile(q)) redo.push_back(static_cast<int>(u));
-    }
-    if (!redo.empty()) rebuild_sketches(layer, li, redo);
-    layer.thresholds.clear();
-    for (const auto& sketch : layer.sketches) layer.thresholds.push_back(sketch.quantile(q).value_or(0.0));
+  Stopwatch watch(timings_.thresholds);
+  analysis::choose_thresholds(state_.layers, options_.convention, options_.sketch_k, state_.seg_sizes,
+                              static_cast<std::size_t>(options_.batch), kRefineMemory,
+                              [&](std::size_t li, std::uint64_t first, std::uint64_t count, std::vector<float>& out) {
+                                read_cache(li, first, count, out);
+                              });
+  for (LayerState& layer : state_.layers) {
     layer.tally = IouTally(static_cast<int>(layer.units()), static_cast<int>(label_names_.size()),
                            static_cast<int>(categories_.size()), options_.topk);
-    layer.sketches.clear();  // the thresholds are all that pass 2 needs; checkpoints stay small
   }
   state_.phase = kPhaseTally;
   state_.position = 0;
@@ -388,7 +374,7 @@ void Run::tally_pass() {
       stop_);
   if (stopping()) throw DissectCancelled();
   if (!batch.empty()) tally_batch(batch);
-  tally_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  tally_seconds_ += seconds_since(start);
   state_.phase = kPhaseReport;
   save();
 }
@@ -396,33 +382,80 @@ void Run::tally_pass() {
 void Run::tally_batch(std::vector<BrodenSample>& batch) {
   c10::InferenceMode guard;
   const std::uint64_t first = state_.position;
-  std::vector<ImageLabels> arranged;
-  arranged.reserve(batch.size());
   for (std::size_t i = 0; i < batch.size(); ++i) {
     if (first + i >= state_.rows.size() || batch[i].row != state_.rows[first + i]) {
       throw Error("dataset " + options_.dataset.string() + " changed since the forward pass (index.csv row " +
                   std::to_string(batch[i].row + 1) + "); delete " + state_dir().string() + " to start over");
     }
-    arranged.push_back(arrange_labels(batch[i], static_cast<int>(label_names_.size())));
+  }
+  std::vector<ImageLabels> arranged(batch.size());
+  {
+    Stopwatch watch(timings_.labels);
+    at::parallel_for(0, static_cast<std::int64_t>(batch.size()), 1, [&](std::int64_t begin, std::int64_t end) {
+      for (auto i = static_cast<std::size_t>(begin); i < static_cast<std::size_t>(end); ++i) {
+        arranged[i] = arrange_labels(batch[i], static_cast<int>(label_names_.size()), /*dense=*/false);
+      }
+    });
   }
   for (std::size_t li = 0; li < state_.layers.size(); ++li) {
     LayerState& layer = state_.layers[li];
-    const at::Tensor acts = read_cache(li, first, batch.size());
-    const at::Tensor maxima = acts.amax({2, 3}).contiguous();
-    std::vector<float> thr;
-    for (double t : layer.thresholds) thr.push_back(round_down(t));
     const auto units = static_cast<std::size_t>(layer.units());
     const auto map_size = static_cast<std::size_t>(layer.map_size());
+    const int h = static_cast<int>(layer.shape[1]), w = static_cast<int>(layer.shape[2]);
+    {
+      Stopwatch watch(timings_.cache);
+      read_cache(li, first, batch.size(), maps_);
+    }
+    Stopwatch watch(timings_.tally);
+    map_maxima(maps_, map_size, maxima_);
+    std::vector<float> thr;
+    for (double t : layer.thresholds) thr.push_back(round_down(t));
     for (std::size_t i = 0; i < batch.size(); ++i) {
-      tally_image(layer.tally, acts.data_ptr<float>() + i * units * map_size,
-                  maxima.data_ptr<float>() + i * units, static_cast<int>(layer.shape[1]),
-                  static_cast<int>(layer.shape[2]), thr, arranged[i], label_category_, first + i);
+      const ImageLabels& labels = arranged[i];
+      if (!ys_ || ys_->in != h || ys_->out != labels.sh) ys_.emplace(h, labels.sh);
+      if (!xs_ || xs_->in != w || xs_->out != labels.sw) xs_.emplace(w, labels.sw);
+      const float* maps = maps_.data() + i * units * map_size;
+      const float* maxima = maxima_.data() + i * units;
+      tally_image_shared(layer.tally, labels);
+      // Units are independent: LibTorch's threads share them (they idle between forward passes).
+      at::parallel_for(0, static_cast<std::int64_t>(units), 16, [&](std::int64_t begin, std::int64_t end) {
+        thread_local TallyScratch scratch;
+        tally_units(layer.tally, static_cast<int>(begin), static_cast<int>(end), maps, maxima, h, w, *ys_, *xs_,
+                    thr, labels, label_category_, first + i, scratch);
+      });
     }
   }
   state_.position += batch.size();
-  save();
+  {
+    Stopwatch watch(timings_.checkpoint);
+    save();
+  }
   progress_.done = state_.position;
   count_batch();
+  const std::size_t every = static_cast<std::size_t>(std::max(1, options_.partial_every));
+  if (options_.on_partial && (state_.position / batch.size()) % every == 0 && state_.position < total_) {
+    for (std::size_t li = 0; li < state_.layers.size(); ++li) options_.on_partial(layer_result(li));
+  }
+}
+
+LayerResult Run::layer_result(std::size_t li) const {
+  const LayerState& layer = state_.layers[li];
+  LayerResult lr;
+  lr.layer = options_.layers[li];
+  lr.shape = layer.shape;
+  lr.tally = layer.tally;
+  const auto scores = score_units(layer.tally, label_category_, options_.convention);
+  for (std::size_t u = 0; u < scores.size(); ++u) {
+    UnitResult ur;
+    ur.unit = static_cast<int>(u);
+    ur.threshold = layer.thresholds[u];
+    ur.score = scores[u];
+    for (const TopImage& t : layer.tally.top[u]) {
+      ur.top.push_back({t.image, state_.rows[t.image], state_.paths[t.image], t.value});
+    }
+    lr.units.push_back(std::move(ur));
+  }
+  return lr;
 }
 
 DissectionResult Run::result() const {
@@ -438,25 +471,8 @@ DissectionResult Run::result() const {
   r.forward_seconds = forward_seconds_;
   r.tally_seconds = tally_seconds_;
   r.model_seconds = model_seconds_;
-  for (std::size_t li = 0; li < state_.layers.size(); ++li) {
-    const LayerState& layer = state_.layers[li];
-    LayerResult lr;
-    lr.layer = options_.layers[li];
-    lr.shape = layer.shape;
-    lr.tally = layer.tally;
-    const auto scores = score_units(layer.tally, label_category_, options_.convention);
-    for (std::size_t u = 0; u < scores.size(); ++u) {
-      UnitResult ur;
-      ur.unit = static_cast<int>(u);
-      ur.threshold = layer.thresholds[u];
-      ur.score = scores[u];
-      for (const TopImage& t : layer.tally.top[u]) {
-        ur.top.push_back({t.image, state_.rows[t.image], state_.paths[t.image], t.value});
-      }
-      lr.units.push_back(std::move(ur));
-    }
-    r.layers.push_back(std::move(lr));
-  }
+  r.timings = timings_;
+  for (std::size_t li = 0; li < state_.layers.size(); ++li) r.layers.push_back(layer_result(li));
   return r;
 }
 
@@ -514,8 +530,11 @@ void Run::write_outputs(const DissectionResult& r, bool report) {
 
 DissectionResult Run::run() {
   progress_.phase = kPhaseStarting;
-  open_inputs();
-  load_or_start();
+  {
+    Stopwatch watch(timings_.open);
+    open_inputs();
+    load_or_start();
+  }
   if (state_.phase == kPhaseForward) {
     forward_pass();
     choose_thresholds();

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <stop_token>
 #include <string>
@@ -14,6 +15,8 @@
 #include "analysis/model_spec.h"
 
 namespace unitscope::analysis {
+
+struct LayerResult;
 
 struct DissectOptions {
   ModelSpec model;
@@ -26,7 +29,7 @@ struct DissectOptions {
   int threads = 0;                 // LibTorch intra-op threads; 0: one per core
   int topk = 8;                    // exemplar images kept per unit
   int report_images = 4;           // of those, how many report.html draws per unit
-  int sketch_k = 1024;             // KLL accuracy knob (memory per unit is about 3k floats)
+  int sketch_k = 1024;             // netdissect-lite's KLL accuracy knob (about 3k floats per unit)
   std::size_t limit = 0;           // dissect only the first `limit` images (0: all)
   bool keep_cache = false;         // keep DIR/.dissect/*.f32 (the activation cache) after success
   bool write_report = true;
@@ -34,6 +37,11 @@ struct DissectOptions {
   // (sample_latents), and the model runs on that latent instead of the image.
   std::optional<std::uint64_t> latent_seed;
   std::size_t stop_after_batches = 0;  // tests: act as if stopped after this many batches (0: never)
+  // Partial results while the tally runs: called on the dissect thread with each layer's scores
+  // over the images tallied so far (final thresholds), after every `partial_every` tally batches
+  // but the last (the returned result has the final ones). It must return quickly and not throw.
+  std::function<void(const LayerResult&)> on_partial;
+  int partial_every = 4;
 };
 
 // Poll from any thread. phase: 0 starting, 1 forward passes, 2 tally, 3 report, 4 done.
@@ -65,6 +73,18 @@ struct LayerResult {
   std::vector<UnitResult> units;    // by unit index
 };
 
+// Where this run's time went, in seconds (for benchmarks; the parts do not cover everything).
+struct DissectTimings {
+  double open = 0.0;         // model, dataset tables, checkpoint
+  double decode_wait = 0.0;  // pass 1 waiting for decoded images
+  double statistics = 0.0;   // pass 1: maxima, finiteness, quantile statistics
+  double cache = 0.0;        // activation cache writes (pass 1) and reads (pass 2)
+  double checkpoint = 0.0;   // writing checkpoints, both passes
+  double thresholds = 0.0;   // between the passes: exact quantiles (the refine step reads the cache)
+  double labels = 0.0;       // pass 2: arranging decoded labels
+  double tally = 0.0;        // pass 2: upsampling, thresholding and counting
+};
+
 struct DissectionResult {
   Convention convention = Convention::kPnas;
   double quantile = 0.0;
@@ -75,9 +95,10 @@ struct DissectionResult {
   std::vector<std::string> label_names;  // by label number; empty for gaps
   std::vector<int> label_category;       // by label number: primary category index or -1
   std::vector<LayerResult> layers;
-  double forward_seconds = 0.0;          // this run's pass 1 (model + cache + sketches)
+  double forward_seconds = 0.0;          // this run's pass 1 (model + cache + unit statistics)
   double tally_seconds = 0.0;            // this run's pass 2
   double model_seconds = 0.0;            // of pass 1, inside the model's forward calls
+  DissectTimings timings;
 };
 
 // Thrown (after the checkpoint is written) when the stop token fires; re-running resumes.
@@ -88,9 +109,11 @@ class DissectCancelled : public std::runtime_error {
 
 // Runs or resumes the dissection described by `options`, writing every output under options.out.
 // Pass 1 runs the model once per image, appends each layer's raw float32 activations to
-// DIR/.dissect/<layer>.f32 and feeds the per-unit quantile sketches; pass 2 reads that cache
-// back and tallies. A checkpoint after every batch makes an interrupted run lose at most one
-// batch; the resumed results are byte-identical to an uninterrupted run with the same options.
+// DIR/.dissect/<layer>.f32 and gathers per-unit statistics of the values near the quantile (pnas:
+// tail histograms of the upsampled maps, made exact by one more look at the cache; netdissect-lite:
+// KLL sketches of the raw maps); pass 2 reads that cache back and tallies. A checkpoint after every
+// batch makes an interrupted run lose at most one batch; the resumed results are byte-identical to
+// an uninterrupted run with the same options.
 // Throws Error for bad input (unknown layer, failing model, dataset errors, NaN/Inf activations,
 // a DIR that holds a run with other options).
 DissectionResult dissect(const DissectOptions& options, DissectProgress& progress,

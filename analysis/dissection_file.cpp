@@ -49,6 +49,9 @@ LayerDissection read_layer_dissection(const std::filesystem::path& path) {
     d.layer = j.at("layer").get<std::string>();
     d.shape = j.at("shape").get<std::vector<std::int64_t>>();
     d.convention = j.value("convention", "");
+    if (const std::string dataset = j.value("dataset", ""); !dataset.empty()) {
+      d.dataset = std::filesystem::absolute(dataset).lexically_normal();
+    }
     d.labels = j.at("labels").get<std::vector<std::string>>();
     d.categories = j.value("categories", std::vector<std::string>{});
     d.label_category.assign(d.labels.size(), -1);
@@ -78,6 +81,15 @@ LayerDissection read_layer_dissection(const std::filesystem::path& path) {
         if (best.iou > 0 && best.label_number >= 0 && std::size_t(best.label_number) < d.labels.size()) {
           d.label_category[std::size_t(best.label_number)] = int(c);
         }
+      }
+      for (const auto& t : u.value("top", nlohmann::json::array())) {
+        UnitTopImage top;
+        top.image = t.at("image").get<std::string>();
+        if (!d.dataset.empty()) top.path = d.dataset / "images" / top.image;
+        top.row = t.value("row", std::size_t(0));
+        top.position = t.value("position", std::uint64_t(0));
+        top.value = t.value("max", 0.0);
+        s.top.push_back(std::move(top));
       }
       d.units.push_back(std::move(s));
     }

@@ -16,6 +16,15 @@ struct CategoryLabel {
   double iou = 0.0;
 };
 
+// One of a unit's top images (dissection.json's "top"), best first.
+struct UnitTopImage {
+  std::string image;            // path as index.csv gives it (relative to the dataset's images/)
+  std::filesystem::path path;   // absolute, under LayerDissection::dataset; empty without a dataset
+  std::size_t row = 0;          // 0-based data row of index.csv
+  std::uint64_t position = 0;   // in the dissected image list
+  double value = 0.0;           // the unit's maximum activation there
+};
+
 struct UnitSummary {
   int unit = 0;
   double threshold = 0.0;         // the dissection quantile of the unit's activations
@@ -24,12 +33,16 @@ struct UnitSummary {
   double iou = 0.0;
   std::vector<double> iou_by_label;  // by label number
   std::vector<CategoryLabel> best;   // by category index (LayerDissection::categories)
+  std::vector<UnitTopImage> top;     // empty in files written before top images were kept
 };
 
 struct LayerDissection {
   std::string layer;
   std::vector<std::int64_t> shape;
   std::string convention;
+  // The dissected dataset as an absolute path (a relative one is taken from the working
+  // directory); empty when the file does not say.
+  std::filesystem::path dataset;
   std::vector<std::string> labels;  // by label number
   std::vector<std::string> categories;
   // By label number: the primary category index, where some unit's best label of a category

@@ -7,7 +7,7 @@
 namespace unitscope::analysis {
 
 namespace {
-constexpr std::uint32_t kCheckpointMagic = 0x44534b32;  // "DSK2"
+constexpr std::uint32_t kCheckpointMagic = 0x44534b33;  // "DSK3"
 }  // namespace
 
 std::vector<std::uint8_t> serialize_state(const State& s) {
@@ -19,12 +19,15 @@ std::vector<std::uint8_t> serialize_state(const State& s) {
   bytes::put_vector(out, s.rows);
   bytes::put(out, static_cast<std::uint64_t>(s.paths.size()));
   for (const auto& p : s.paths) bytes::put_string(out, p);
+  bytes::put_vector(out, s.seg_sizes);
   bytes::put(out, static_cast<std::uint64_t>(s.layers.size()));
   for (const LayerState& l : s.layers) {
     bytes::put_vector(out, l.shape);
     bytes::put(out, l.cache_bytes);
     bytes::put(out, static_cast<std::uint64_t>(l.sketches.size()));
     for (const auto& sketch : l.sketches) sketch.serialize(out);
+    bytes::put(out, static_cast<std::uint64_t>(l.histograms.size()));
+    for (const auto& histogram : l.histograms) histogram.serialize(out);
     bytes::put_vector(out, l.thresholds);
     l.tally.serialize(out);
   }
@@ -43,6 +46,8 @@ State deserialize_state(std::span<const std::uint8_t> data) {
   const auto paths = bytes::get<std::uint64_t>(data, o, what);
   if (paths != s.rows.size()) throw std::runtime_error("corrupt");
   for (std::uint64_t i = 0; i < paths; ++i) s.paths.push_back(bytes::get_string(data, o, what));
+  s.seg_sizes = bytes::get_vector<std::int32_t>(data, o, what);
+  if (s.seg_sizes.size() != 2 * s.rows.size()) throw std::runtime_error("corrupt");
   const auto layers = bytes::get<std::uint64_t>(data, o, what);
   if (layers > 4096) throw std::runtime_error("corrupt");
   s.layers.resize(layers);
@@ -52,6 +57,9 @@ State deserialize_state(std::span<const std::uint8_t> data) {
     const auto sketches = bytes::get<std::uint64_t>(data, o, what);
     if (sketches > (1u << 24)) throw std::runtime_error("corrupt");
     for (std::uint64_t i = 0; i < sketches; ++i) l.sketches.push_back(QuantileSketch::deserialize(data, o));
+    const auto histograms = bytes::get<std::uint64_t>(data, o, what);
+    if (histograms > (1u << 24)) throw std::runtime_error("corrupt");
+    for (std::uint64_t i = 0; i < histograms; ++i) l.histograms.push_back(TailHistogram::deserialize(data, o));
     l.thresholds = bytes::get_vector<double>(data, o, what);
     l.tally = IouTally::deserialize(data, o);
   }

@@ -1,4 +1,4 @@
-// The resumable state of one dissection run (sketches, thresholds, tallies) and its checkpoint bytes.
+// The resumable state of one dissection run (unit statistics, thresholds, tallies) and its checkpoint bytes.
 #pragma once
 
 #include <cstdint>
@@ -8,6 +8,7 @@
 
 #include "analysis/iou_tally.h"
 #include "analysis/quantile_sketch.h"
+#include "analysis/tail_histogram.h"
 
 namespace unitscope::analysis {
 
@@ -17,7 +18,8 @@ enum DissectPhase : int { kPhaseStarting = 0, kPhaseForward = 1, kPhaseTally = 2
 struct LayerState {
   std::vector<std::int64_t> shape;  // {C, H, W}
   std::uint64_t cache_bytes = 0;
-  std::vector<QuantileSketch> sketches;
+  std::vector<QuantileSketch> sketches;     // netdissect-lite: raw maps, its own (KLL) quantile
+  std::vector<TailHistogram> histograms;    // pnas: upsampled maps, exact quantile after a refine step
   std::vector<double> thresholds;
   IouTally tally;
 
@@ -35,6 +37,7 @@ struct State {
   std::uint64_t position = 0;  // images finished in the current phase
   std::vector<std::uint64_t> rows;
   std::vector<std::string> paths;
+  std::vector<std::int32_t> seg_sizes;  // sh, sw of each finished image
   std::vector<LayerState> layers;
 };
 

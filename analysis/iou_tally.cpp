@@ -136,7 +136,7 @@ IouTally IouTally::deserialize(std::span<const std::uint8_t> data, std::size_t& 
   return t;
 }
 
-ImageLabels arrange_labels(const BrodenSample& sample, int label_count) {
+ImageLabels arrange_labels(const BrodenSample& sample, int label_count, bool dense) {
   ImageLabels out;
   out.sh = sample.sh;
   out.sw = sample.sw;
@@ -170,15 +170,28 @@ ImageLabels arrange_labels(const BrodenSample& sample, int label_count) {
     }
   }
   const std::size_t k = out.label_ids.size();
-  out.counts.assign(pixels * k, 0.0f);
+  if (dense) out.counts.assign(pixels * k, 0.0f);
   out.pixel_totals.assign(k, 0);
+  out.pixel_begin.assign(pixels + 1, 0);
   for (const CategoryLabels& category : sample.labels) {
     for (const auto& plane : category.planes) {
       for (std::size_t p = 0; p < pixels; ++p) {
         if (plane[p] == 0) continue;
         const auto s = static_cast<std::size_t>(slot[static_cast<std::size_t>(plane[p])]);
-        out.counts[p * k + s] += 1.0f;
+        if (dense) out.counts[p * k + s] += 1.0f;
         ++out.pixel_totals[s];
+        ++out.pixel_begin[p + 1];
+      }
+    }
+  }
+  for (std::size_t p = 0; p < pixels; ++p) out.pixel_begin[p + 1] += out.pixel_begin[p];
+  out.pixel_slots.resize(static_cast<std::size_t>(out.pixel_begin[pixels]));
+  std::vector<std::int32_t> fill(out.pixel_begin.begin(), out.pixel_begin.end() - 1);
+  for (const CategoryLabels& category : sample.labels) {
+    for (const auto& plane : category.planes) {
+      for (std::size_t p = 0; p < pixels; ++p) {
+        if (plane[p] == 0) continue;
+        out.pixel_slots[static_cast<std::size_t>(fill[p]++)] = slot[static_cast<std::size_t>(plane[p])];
       }
     }
   }

@@ -78,14 +78,19 @@ struct ImageLabels {
   int sh = 0;
   int sw = 0;
   std::vector<std::int32_t> label_ids;     // K distinct nonzero labels of the pixel planes
-  std::vector<float> counts;               // sh*sw x K, row-major
+  std::vector<float> counts;               // sh*sw x K, row-major (empty unless arranged dense)
+  // The same counts sparsely: pixel p's label slots (a slot once per plane that carries it) are
+  // pixel_slots[pixel_begin[p] .. pixel_begin[p + 1]).
+  std::vector<std::int32_t> pixel_begin;   // sh*sw + 1
+  std::vector<std::int32_t> pixel_slots;
   std::vector<std::int64_t> pixel_totals;  // K: the label's pixels summed over every plane
   std::vector<std::int32_t> scalars;       // image-level labels, repeats kept
 };
 
 // Throws Error naming the image for a label number outside [0, label_count) or a plane of the
 // wrong size.
-ImageLabels arrange_labels(const BrodenSample& sample, int label_count);
+// `dense`: also fill `counts` (sh*sw x K floats); the tally kernels need only the sparse lists.
+ImageLabels arrange_labels(const BrodenSample& sample, int label_count, bool dense = true);
 // Label pixels: every plane's nonzero pixels, and sh*sw for each image-level label.
 void add_label_pixels(IouTally& tally, const ImageLabels& labels);
 

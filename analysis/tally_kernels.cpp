@@ -1,7 +1,5 @@
 #include "analysis/tally_kernels.h"
 
-#include <ATen/ATen.h>
-
 #include <cmath>
 #include <limits>
 #include <vector>
@@ -44,58 +42,96 @@ void feed_sketches(std::span<QuantileSketch> sketches, const float* maps, const 
   }
 }
 
+void feed_histograms(std::span<TailHistogram> histograms, const float* maps, const float* raw_max, int h,
+                     int w, const BilinearAxis& ys, const BilinearAxis& xs) {
+  const std::size_t map_size = static_cast<std::size_t>(h) * static_cast<std::size_t>(w);
+  const std::uint64_t pixels = static_cast<std::uint64_t>(ys.out) * static_cast<std::uint64_t>(xs.out);
+  for (std::size_t u = 0; u < histograms.size(); ++u) {
+    TailHistogram& histogram = histograms[u];
+    const float cutoff = histogram.cutoff();
+    // Bilinear values never exceed the map's maximum, so a weak map is only counted.
+    if (raw_max[u] < cutoff) {
+      histogram.add_below(pixels);
+      continue;
+    }
+    std::uint64_t kept = 0;
+    visit_above(maps + u * map_size, ys, xs, cutoff, /*inclusive=*/true, [&](std::size_t, float v) {
+      histogram.add(v);
+      ++kept;
+    });
+    histogram.add_below(pixels - kept);
+  }
+}
+
+void refine_image(std::span<QuantileRefiner> refiners, std::span<const int> units, const float* maps,
+                  const float* raw_max, int h, int w, const BilinearAxis& ys, const BilinearAxis& xs) {
+  const std::size_t map_size = static_cast<std::size_t>(h) * static_cast<std::size_t>(w);
+  for (std::size_t i = 0; i < refiners.size(); ++i) {
+    const auto u = static_cast<std::size_t>(units[i]);
+    QuantileRefiner& refiner = refiners[i];
+    const float edge = refiner.bracket().lower_edge();
+    if (raw_max[u] < edge) continue;
+    visit_above(maps + u * map_size, ys, xs, edge, /*inclusive=*/true,
+                [&](std::size_t, float v) { refiner.add(v); });
+  }
+}
+
 void tally_image(IouTally& tally, const float* maps, const float* raw_max, int h, int w,
                  std::span<const float> thresholds, const ImageLabels& labels,
                  std::span<const int> label_category, std::uint64_t position) {
-  for (int u = 0; u < tally.units; ++u) tally.offer_top(u, raw_max[u], position);
+  TallyScratch scratch;
+  tally_image(tally, maps, raw_max, h, w, BilinearAxis(h, labels.sh), BilinearAxis(w, labels.sw), thresholds,
+              labels, label_category, position, scratch);
+}
+
+void tally_image(IouTally& tally, const float* maps, const float* raw_max, int h, int w, const BilinearAxis& ys,
+                 const BilinearAxis& xs, std::span<const float> thresholds, const ImageLabels& labels,
+                 std::span<const int> label_category, std::uint64_t position, TallyScratch& scratch) {
+  tally_image_shared(tally, labels);
+  tally_units(tally, 0, tally.units, maps, raw_max, h, w, ys, xs, thresholds, labels, label_category, position,
+              scratch);
+}
+
+void tally_image_shared(IouTally& tally, const ImageLabels& labels) {
   ++tally.images;
   add_label_pixels(tally, labels);
+}
 
+void tally_units(IouTally& tally, int first_unit, int end_unit, const float* maps, const float* raw_max, int h,
+                 int w, const BilinearAxis& ys, const BilinearAxis& xs, std::span<const float> thresholds,
+                 const ImageLabels& labels, std::span<const int> label_category, std::uint64_t position,
+                 TallyScratch& scratch) {
+  for (int u = first_unit; u < end_unit; ++u) tally.offer_top(u, raw_max[u], position);
   const std::size_t map_size = static_cast<std::size_t>(h) * static_cast<std::size_t>(w);
-  const BilinearAxis ys(h, labels.sh), xs(w, labels.sw);
-  // Activated pixels as (unit slot, pixel) pairs; slots number the units that have any.
-  std::vector<int> units;
-  std::vector<std::int64_t> activated;
-  std::vector<std::int64_t> pair_slot, pair_pixel;
-  for (int u = 0; u < tally.units; ++u) {
+  const std::size_t k = labels.label_ids.size();
+  const bool sparse = labels.pixel_begin.size() == static_cast<std::size_t>(labels.sh) * static_cast<std::size_t>(labels.sw) + 1;
+  // Per unit: each activated pixel adds one to the slots of the labels it carries (once per plane).
+  std::vector<std::int64_t>& inter = scratch.inter;
+  inter.assign(k, 0);
+  std::vector<char>& hit = scratch.hit;
+  const std::int32_t* begin = labels.pixel_begin.data();
+  const std::int32_t* slots = labels.pixel_slots.data();
+  const float* counts = labels.counts.data();
+  for (int u = first_unit; u < end_unit; ++u) {
     const float thr = thresholds[static_cast<std::size_t>(u)];
     if (!(raw_max[u] > thr)) continue;
-    const auto slot = static_cast<std::int64_t>(units.size());
-    std::int64_t count = 0;
-    visit_above(maps + static_cast<std::size_t>(u) * map_size, ys, xs, thr, /*inclusive=*/false,
-                [&](std::size_t pixel, float) {
-                  pair_slot.push_back(slot);
-                  pair_pixel.push_back(static_cast<std::int64_t>(pixel));
-                  ++count;
+    std::int64_t a = 0;
+    visit_pixels_above(maps + static_cast<std::size_t>(u) * map_size, ys, xs, thr, [&](std::size_t pixel) {
+                  ++a;
+                  if (sparse) {
+                    for (std::int32_t i = begin[pixel]; i < begin[pixel + 1]; ++i) ++inter[static_cast<std::size_t>(slots[i])];
+                  } else {
+                    for (std::size_t j = 0; j < k; ++j) inter[j] += static_cast<std::int64_t>(counts[pixel * k + j]);
+                  }
                 });
-    if (count == 0) continue;  // the map's peak fell between output pixels
-    units.push_back(u);
-    activated.push_back(count);
-  }
-  if (units.empty()) return;
-  const auto n = static_cast<std::int64_t>(units.size());
-  const auto k = static_cast<std::int64_t>(labels.label_ids.size());
-  const std::int64_t pixels = std::int64_t{labels.sh} * labels.sw;
-  at::Tensor inter;
-  if (k > 0) {
-    // Integer counts below 2^24 are exact in float, whatever order the scatter-add sums them in.
-    const at::Tensor counts =
-        at::from_blob(const_cast<float*>(labels.counts.data()), {pixels, k}, at::kFloat);
-    const at::Tensor slots = at::from_blob(pair_slot.data(), {static_cast<std::int64_t>(pair_slot.size())}, at::kLong);
-    const at::Tensor pix = at::from_blob(pair_pixel.data(), {static_cast<std::int64_t>(pair_pixel.size())}, at::kLong);
-    inter = at::zeros({n, k}, at::kFloat).index_add_(0, slots, counts.index_select(0, pix)).contiguous();
-  }
-  const float* in = k > 0 ? inter.data_ptr<float>() : nullptr;
-  std::vector<char> hit(static_cast<std::size_t>(tally.categories));
-  for (std::int64_t i = 0; i < n; ++i) {
-    const int u = units[static_cast<std::size_t>(i)];
-    const std::int64_t a = activated[static_cast<std::size_t>(i)];
+    if (a == 0) continue;  // the map's peak fell between output pixels
     tally.activation[static_cast<std::size_t>(u)] += a;
-    std::fill(hit.begin(), hit.end(), 0);
-    for (std::int64_t j = 0; j < k; ++j) {
-      const auto v = static_cast<std::int64_t>(in[i * k + j]);
+    hit.assign(static_cast<std::size_t>(tally.categories), 0);
+    for (std::size_t j = 0; j < k; ++j) {
+      const std::int64_t v = inter[j];
       if (v == 0) continue;
-      const int label = labels.label_ids[static_cast<std::size_t>(j)];
+      inter[j] = 0;
+      const int label = labels.label_ids[j];
       tally.inter(u, label) += v;
       const int c = label_category[static_cast<std::size_t>(label)];
       if (c >= 0) hit[static_cast<std::size_t>(c)] = 1;

@@ -1,11 +1,14 @@
-// The inner loops of dissection: feeding quantile sketches and tallying one image's maps.
+// The inner loops of dissection: feeding per-unit statistics and tallying one image's maps.
 #pragma once
 
 #include <cstdint>
 #include <span>
+#include <vector>
 
 #include "analysis/iou_tally.h"
 #include "analysis/quantile_sketch.h"
+#include "analysis/tail_histogram.h"
+#include "analysis/upsample.h"
 
 namespace unitscope::analysis {
 
@@ -19,12 +22,38 @@ float round_down(double threshold);
 void feed_sketches(std::span<QuantileSketch> sketches, const float* maps, const float* raw_max, int h,
                    int w, bool upsample, int sh, int sw);
 
+// The same for exact tail histograms of the upsampling (ys: h -> sh, xs: w -> sw).
+void feed_histograms(std::span<TailHistogram> histograms, const float* maps, const float* raw_max, int h,
+                     int w, const BilinearAxis& ys, const BilinearAxis& xs);
+
+// The second look for exact quantiles: refiners[i] sees unit units[i]'s upsampled values at or
+// above its bracket's lower edge.
+void refine_image(std::span<QuantileRefiner> refiners, std::span<const int> units, const float* maps,
+                  const float* raw_max, int h, int w, const BilinearAxis& ys, const BilinearAxis& xs);
+
+// Reused between images so that tallying allocates nothing.
+struct TallyScratch {
+  std::vector<std::int64_t> inter;
+  std::vector<char> hit;
+};
+
 // Tallies one image: maps (units x h x w) and their maxima, thresholds from round_down. Units whose
 // maximum is not above the threshold are skipped (no activated pixel is possible); the others'
-// activated pixels of the sh x sw upsampling are found block by block, and the intersections with
-// every label come from one scatter-add (LibTorch index_add) of the labels' per-pixel counts.
+// activated pixels of the sh x sw upsampling are found block by block, and each adds one to every
+// label its pixel carries (ImageLabels' sparse per-pixel lists).
 void tally_image(IouTally& tally, const float* maps, const float* raw_max, int h, int w,
                  std::span<const float> thresholds, const ImageLabels& labels,
                  std::span<const int> label_category, std::uint64_t position);
+// The same with axes (h -> labels.sh, w -> labels.sw) and scratch space from the caller.
+void tally_image(IouTally& tally, const float* maps, const float* raw_max, int h, int w, const BilinearAxis& ys,
+                 const BilinearAxis& xs, std::span<const float> thresholds, const ImageLabels& labels,
+                 std::span<const int> label_category, std::uint64_t position, TallyScratch& scratch);
+// tally_image in two parts: the image's own counts once, then units [first_unit, end_unit); disjoint
+// unit ranges touch disjoint parts of the tally, so they may run on several threads (one scratch each).
+void tally_image_shared(IouTally& tally, const ImageLabels& labels);
+void tally_units(IouTally& tally, int first_unit, int end_unit, const float* maps, const float* raw_max, int h,
+                 int w, const BilinearAxis& ys, const BilinearAxis& xs, std::span<const float> thresholds,
+                 const ImageLabels& labels, std::span<const int> label_category, std::uint64_t position,
+                 TallyScratch& scratch);
 
 }  // namespace unitscope::analysis

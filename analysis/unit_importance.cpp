@@ -225,12 +225,23 @@ std::vector<double> to_vector(const at::Tensor& t) {
   return std::vector<double>(c.data_ptr<double>(), c.data_ptr<double>() + c.numel());
 }
 
-// Runs every image of `images` to `layer` once, then every configuration (a row of `keep`, 1 keeps
-// and 0 zeroes a unit at every position) from `layer` on, many per forward as per-sample scales.
+// The activations at the ablated layer of every batch, kept between runs over the same images
+// while they fit in kCacheBytes.
+struct LayerCache {
+  static constexpr std::size_t kCacheBytes = std::size_t{256} << 20;
+  std::vector<at::Tensor> batches;
+  std::size_t bytes = 0;
+  bool overflowed = false;
+};
+
+// Runs every image of `images` to `layer` once (or takes it from `cache`), then every configuration
+// (a row of `keep`, 1 keeps and 0 zeroes a unit at every position) from `layer` on, many per
+// forward as per-sample scales. progress.done counts from `progress_base`.
 AblationCounts run_ablations(Model& model, const std::string& layer, const ClassImages& images,
                              const at::Tensor& keep, const ImportanceOptions& o,
                              ImportanceProgress& progress, const std::stop_token& stop,
-                             std::size_t& rows_run) {
+                             std::size_t& rows_run, LayerCache* cache = nullptr,
+                             std::size_t progress_base = 0) {
   const std::int64_t configs = keep.size(0), units = keep.size(1);
   const auto classes = std::int64_t(images.classes().size());
   AblationCounts counts;
@@ -240,22 +251,33 @@ AblationCounts run_ablations(Model& model, const std::string& layer, const Class
   at::Tensor log_prob = at::zeros({configs, classes}, at::kDouble);
   at::Tensor per_class = at::zeros({classes}, at::kDouble);
   const std::size_t batch = std::size_t(std::max(1, o.batch));
-  progress.done = 0;
-  progress.total = images.size();
-  for (std::size_t begin = 0; begin < images.size(); begin += batch) {
+  progress.done = progress_base;
+  for (std::size_t begin = 0, index = 0; begin < images.size(); begin += batch, ++index) {
     if (stop.stop_requested()) throw InterventionCancelled();
     const std::size_t end = std::min(images.size(), begin + batch);
-    std::vector<Image> pixels;
     std::vector<std::int64_t> labels;
-    for (std::size_t i = begin; i < end; ++i) {
-      pixels.push_back(images.read(i));
-      labels.push_back(images.label(i));
+    for (std::size_t i = begin; i < end; ++i) labels.push_back(images.label(i));
+    const auto n = std::int64_t(labels.size());
+    at::Tensor act;
+    if (cache && index < cache->batches.size()) {
+      act = cache->batches[index];
+    } else {
+      std::vector<Image> pixels;
+      for (std::size_t i = begin; i < end; ++i) pixels.push_back(images.read(i));
+      ForwardRequest tap;
+      tap.taps = {layer};
+      tap.want_output = false;
+      act = model.forward(model.prepare(pixels), tap).taps[0];
+      if (cache && !cache->overflowed && cache->batches.size() == index) {
+        cache->bytes += act.nbytes();
+        cache->overflowed = cache->bytes > LayerCache::kCacheBytes;
+        if (cache->overflowed) {
+          cache->batches.clear();
+        } else {
+          cache->batches.push_back(act);
+        }
+      }
     }
-    const auto n = std::int64_t(pixels.size());
-    ForwardRequest tap;
-    tap.taps = {layer};
-    tap.want_output = false;
-    const at::Tensor act = model.forward(model.prepare(pixels), tap).taps[0];
     if (act.dim() < 2 || act.size(1) != units) {
       throw Error("layer " + layer + " of " + model.name() + " has " +
                   std::to_string(act.dim() < 2 ? 0 : act.size(1)) + " units, expected " +
@@ -298,7 +320,7 @@ AblationCounts run_ablations(Model& model, const std::string& layer, const Class
       log_prob.narrow(0, q0, q) += (at::log_softmax(logits, 2).to(at::kDouble) * truth).sum(1);
       rows_run += std::size_t(q * n);
     }
-    progress.done = end;
+    progress.done = progress_base + end;
   }
   counts.images = double(images.size());
   counts.per_class = to_vector(per_class);
@@ -374,6 +396,8 @@ ImportanceResult measure_importance(const ImportanceOptions& o, ImportanceProgre
   const auto units = std::size_t(r.units);
   at::Tensor single = at::ones({std::int64_t(units) + 1, std::int64_t(units)}, at::kFloat);
   for (std::size_t u = 0; u < units; ++u) single[std::int64_t(u) + 1][std::int64_t(u)] = 0.0f;
+  progress.done = 0;
+  progress.total = train.size();
   const AblationCounts on_train =
       run_ablations(*model, o.layer, train, single, o, progress, stop, r.ablated_samples);
 
@@ -399,54 +423,63 @@ ImportanceResult measure_importance(const ImportanceOptions& o, ImportanceProgre
     });
   }
 
-  // Phase 2: curves on val. Per class, k = 0..K: top-k removed and all but top-k removed; then
-  // random orders shared by every class.
-  // Counts first, so that a poll never sees phase 2 with phase 1's counts.
-  progress.done = 0;
-  progress.total = val.size();
-  progress.phase = 2;
+  // Phase 2: curves on val. First the random orders shared by every class; then per class, so that
+  // each class's curves are final (and reported) as soon as they are run: k = 0..K top-k removed
+  // and all but top-k removed. The val activations at the layer are computed once when they fit.
   r.curve_k = std::clamp(o.curve_k, 0, r.units);
   const auto kk = std::size_t(r.curve_k) + 1;
-  const std::size_t class_configs = k_classes * kk * 2;
-  const std::size_t configs = class_configs + std::size_t(r.random_repeats) * kk;
-  std::vector<float> keep(configs * units, 1.0f);
+  const std::size_t runs = k_classes + (r.random_repeats > 0 ? 1 : 0);
+  // Counts first, so that a poll never sees phase 2 with phase 1's counts.
+  progress.done = 0;
+  progress.total = val.size() * runs;
+  progress.phase = 2;
+  LayerCache cache;
+  std::size_t run = 0;
+  std::optional<AblationCounts> on_random;
+  if (r.random_repeats > 0) {
+    std::vector<float> keep(std::size_t(r.random_repeats) * kk * units, 1.0f);
+    for (std::size_t rep = 0; rep < std::size_t(r.random_repeats); ++rep) {
+      std::vector<std::size_t> order(units);
+      std::iota(order.begin(), order.end(), std::size_t{0});
+      std::mt19937_64 rng(o.seed + rep);
+      std::shuffle(order.begin(), order.end(), rng);
+      for (std::size_t k = 0; k < kk; ++k) {
+        float* row = &keep[(rep * kk + k) * units];
+        for (std::size_t i = 0; i < k; ++i) row[order[i]] = 0.0f;
+      }
+    }
+    const at::Tensor keep_t =
+        at::from_blob(keep.data(), {std::int64_t(keep.size() / units), std::int64_t(units)}, at::kFloat).clone();
+    on_random = run_ablations(*model, o.layer, val, keep_t, o, progress, stop, r.ablated_samples, &cache,
+                              val.size() * run++);
+  }
   for (std::size_t c = 0; c < k_classes; ++c) {
+    ClassImportance& ci = r.classes[c];
+    std::vector<float> keep(kk * 2 * units, 1.0f);
     for (std::size_t k = 0; k < kk; ++k) {
-      float* removed = &keep[((c * kk + k) * 2) * units];
+      float* removed = &keep[k * 2 * units];
       float* kept = removed + units;
       std::fill(kept, kept + units, 0.0f);
       for (std::size_t i = 0; i < k; ++i) {
-        removed[std::size_t(r.classes[c].ranking[i])] = 0.0f;
-        kept[std::size_t(r.classes[c].ranking[i])] = 1.0f;
+        removed[std::size_t(ci.ranking[i])] = 0.0f;
+        kept[std::size_t(ci.ranking[i])] = 1.0f;
       }
     }
-  }
-  for (std::size_t rep = 0; rep < std::size_t(r.random_repeats); ++rep) {
-    std::vector<std::size_t> order(units);
-    std::iota(order.begin(), order.end(), std::size_t{0});
-    std::mt19937_64 rng(o.seed + rep);
-    std::shuffle(order.begin(), order.end(), rng);
+    const at::Tensor keep_t =
+        at::from_blob(keep.data(), {std::int64_t(kk * 2), std::int64_t(units)}, at::kFloat).clone();
+    const AblationCounts on_val = run_ablations(*model, o.layer, val, keep_t, o, progress, stop,
+                                                r.ablated_samples, &cache, val.size() * run++);
     for (std::size_t k = 0; k < kk; ++k) {
-      float* row = &keep[(class_configs + rep * kk + k) * units];
-      for (std::size_t i = 0; i < k; ++i) row[order[i]] = 0.0f;
-    }
-  }
-  const at::Tensor keep_t =
-      at::from_blob(keep.data(), {std::int64_t(configs), std::int64_t(units)}, at::kFloat).clone();
-  const AblationCounts on_val =
-      run_ablations(*model, o.layer, val, keep_t, o, progress, stop, r.ablated_samples);
-  for (std::size_t c = 0; c < k_classes; ++c) {
-    ClassImportance& ci = r.classes[c];
-    for (std::size_t k = 0; k < kk; ++k) {
-      ci.removed.push_back(on_val.balanced_accuracy((c * kk + k) * 2, c));
-      ci.kept.push_back(on_val.balanced_accuracy((c * kk + k) * 2 + 1, c));
+      ci.removed.push_back(on_val.balanced_accuracy(k * 2, c));
+      ci.kept.push_back(on_val.balanced_accuracy(k * 2 + 1, c));
       double sum = 0.0;
       for (std::size_t rep = 0; rep < std::size_t(r.random_repeats); ++rep) {
-        sum += on_val.balanced_accuracy(class_configs + rep * kk + k, c);
+        sum += on_random->balanced_accuracy(rep * kk + k, c);
       }
       ci.random.push_back(r.random_repeats > 0 ? sum / r.random_repeats : kNaN);
     }
     ci.val_accuracy = ci.removed[0];
+    if (o.on_class) o.on_class(ci);
   }
   r.mean_removed = mean_curve(r.classes, &ClassImportance::removed, kk);
   r.mean_kept = mean_curve(r.classes, &ClassImportance::kept, kk);

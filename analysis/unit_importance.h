@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -48,6 +49,8 @@ class ClassImages {
   std::unique_ptr<Impl> impl_;
 };
 
+struct ClassImportance;
+
 struct ImportanceOptions {
   ModelSpec model;
   std::string layer;               // a layer forward_from can start at (e.g. features.28)
@@ -68,6 +71,10 @@ struct ImportanceOptions {
   int batch = 16;                  // images per forward to the layer
   int max_rows = 512;              // ablated samples per forward from the layer
   int threads = 0;
+  // Called on the measuring thread as each class's curves (removed, kept, random; ranking and
+  // accuracies too) become final, in class order, before measure_importance returns. Must return
+  // quickly and not throw; the class is copied into the result unchanged.
+  std::function<void(const ClassImportance&)> on_class;
 };
 
 // Poll from any thread. phase: 0 starting, 1 ranking on train, 2 curves on val, 3 done.

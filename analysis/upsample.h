@@ -2,7 +2,9 @@
 #pragma once
 
 #include <algorithm>
+#include <cmath>
 #include <cstddef>
+#include <limits>
 #include <span>
 #include <vector>
 
@@ -36,14 +38,32 @@ inline float bilinear_value(const float* map, int w, const BilinearAxis& ys, con
 void upsample_bilinear(std::span<const float> map, const BilinearAxis& ys, const BilinearAxis& xs,
                        std::span<float> out);
 
-// Calls visit(pixel, value) for each output pixel whose value is above `cutoff` (at or above it when
-// `inclusive`), in a fixed order. Blocks between four input values that cannot reach the cutoff are
-// skipped without computing them: a bilinear value never exceeds its four corners.
-template <typename Visit>
-void visit_above(const float* map, const BilinearAxis& ys, const BilinearAxis& xs, float cutoff,
-                 bool inclusive, Visit&& visit) {
+namespace detail {
+
+// One block between input corners a0 = map(a, b), b0 = map(a, b1), c0 = map(a1, b), d0 = map(a1, b1):
+// the same expression as bilinear_value with the corners and the row weight hoisted.
+// A row of a block is linear in x between its two ends, so rows whose ends (plus the rounding of
+// the combination, `slack`) stay below the cutoff are skipped without computing their values.
+template <bool kInclusive, typename Visit>
+void visit_block(float a0, float b0, float c0, float d0, const BilinearAxis& ys, const BilinearAxis& xs, int ya0,
+                 int ya1, int xb0, int xb1, float cutoff, float slack, Visit& visit) {
+  for (int y = ya0; y < ya1; ++y) {
+    const float ty = ys.t[static_cast<std::size_t>(y)];
+    const float wy = 1.0f - ty;
+    if (std::max(wy * a0 + ty * c0, wy * b0 + ty * d0) + slack < cutoff) continue;
+    const std::size_t row = static_cast<std::size_t>(y) * static_cast<std::size_t>(xs.out);
+    for (int x = xb0; x < xb1; ++x) {
+      const float tx = xs.t[static_cast<std::size_t>(x)];
+      const float wx = 1.0f - tx;
+      const float v = wy * (wx * a0 + tx * b0) + ty * (wx * c0 + tx * d0);
+      if (kInclusive ? v >= cutoff : v > cutoff) visit(row + static_cast<std::size_t>(x), v);
+    }
+  }
+}
+
+template <bool kInclusive, bool kValues, typename Visit>
+void visit_above(const float* map, const BilinearAxis& ys, const BilinearAxis& xs, float cutoff, Visit& visit) {
   const int w = xs.in;
-  auto qualifies = [&](float v) { return inclusive ? v >= cutoff : v > cutoff; };
   for (int a = 0; a < ys.in; ++a) {
     const int ya0 = ys.begin[static_cast<std::size_t>(a)], ya1 = ys.begin[static_cast<std::size_t>(a) + 1];
     if (ya0 == ya1) continue;
@@ -53,16 +73,52 @@ void visit_above(const float* map, const BilinearAxis& ys, const BilinearAxis& x
       const int xb0 = xs.begin[static_cast<std::size_t>(b)], xb1 = xs.begin[static_cast<std::size_t>(b) + 1];
       if (xb0 == xb1) continue;
       const int b1 = std::min(b + 1, w - 1);
-      const float corner = std::max(std::max(r0[b], r0[b1]), std::max(r1[b], r1[b1]));
-      if (!qualifies(corner)) continue;
-      for (int y = ya0; y < ya1; ++y) {
-        for (int x = xb0; x < xb1; ++x) {
-          const float v = bilinear_value(map, w, ys, xs, y, x);
-          if (qualifies(v)) visit(static_cast<std::size_t>(y) * static_cast<std::size_t>(xs.out) + static_cast<std::size_t>(x), v);
+      const float a0 = r0[b], b0 = r0[b1], c0 = r1[b], d0 = r1[b1];
+      const float hi = std::max(std::max(a0, b0), std::max(c0, d0));
+      if (!(kInclusive ? hi >= cutoff : hi > cutoff)) continue;
+      // Every value is a convex combination of the corners, computed with a rounding error of a few
+      // float ulps of the largest corner: `slack` bounds it.
+      const float lo = std::min(std::min(a0, b0), std::min(c0, d0));
+      const float slack = std::max(std::abs(lo), std::abs(hi)) * 1e-6f + 16 * std::numeric_limits<float>::denorm_min();
+      if constexpr (!kValues) {
+        // A block whose lowest corner clears the cutoff by more than that is above it whole, and its
+        // values need not be computed.
+        if (lo - slack > cutoff) {
+          for (int y = ya0; y < ya1; ++y) {
+            const std::size_t row = static_cast<std::size_t>(y) * static_cast<std::size_t>(xs.out);
+            for (int x = xb0; x < xb1; ++x) visit(row + static_cast<std::size_t>(x), hi);
+          }
+          continue;
         }
       }
+      visit_block<kInclusive>(a0, b0, c0, d0, ys, xs, ya0, ya1, xb0, xb1, cutoff, slack, visit);
     }
   }
+}
+
+}  // namespace detail
+
+// Calls visit(pixel, value) for each output pixel whose value is above `cutoff` (at or above it when
+// `inclusive`), in a fixed order. Blocks between four input values that cannot reach the cutoff are
+// skipped without computing them: a bilinear value never exceeds its four corners (nor a row of a
+// block its two ends).
+template <typename Visit>
+void visit_above(const float* map, const BilinearAxis& ys, const BilinearAxis& xs, float cutoff,
+                 bool inclusive, Visit&& visit) {
+  if (inclusive) {
+    detail::visit_above<true, true>(map, ys, xs, cutoff, visit);
+  } else {
+    detail::visit_above<false, true>(map, ys, xs, cutoff, visit);
+  }
+}
+
+// The pixels visit_above(..., inclusive=false) visits, in the same order, without their values
+// (visit(pixel) only): blocks clearly above the cutoff whole are not computed either.
+template <typename Visit>
+void visit_pixels_above(const float* map, const BilinearAxis& ys, const BilinearAxis& xs, float cutoff,
+                        Visit&& visit) {
+  auto pixel = [&](std::size_t p, float) { visit(p); };
+  detail::visit_above<false, false>(map, ys, xs, cutoff, pixel);
 }
 
 }  // namespace unitscope::analysis

@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 
 #include <fstream>
+#include <random>
 #include <sstream>
 
 #include "analysis/broden_dataset.h"
@@ -14,6 +15,7 @@
 #include "analysis/error.h"
 #include "analysis/image.h"
 #include "analysis/tally_kernels.h"
+#include "analysis/unit_thresholds.h"
 #include "analysis/upsample.h"
 #include "broden_fixture.h"
 #include "test_paths.h"
@@ -248,6 +250,121 @@ TEST_CASE("planted units: netdissect-lite convention") {
   CHECK(u1.category == 0);
 }
 
+TEST_CASE("pnas thresholds are the exact 0.99 quantile of the upsampled maps") {
+  Fixture& f = fixture();
+  DissectProgress progress;
+  DissectOptions o = options_for(f.model, f.data, f.root / "exact", Convention::kPnas);
+  o.keep_cache = true;
+  o.batch = 3;  // many batches: the statistics' cutoff moves while the data streams in
+  const DissectionResult r = dissect(o, progress);
+  for (const char* name : {"copy", "pool"}) {
+    const bool pool = std::string(name) == "pool";
+    const int side = pool ? 4 : 8;
+    std::ifstream cache(f.root / "exact" / ".dissect" / (std::string(name) + ".f32"), std::ios::binary);
+    at::Tensor acts = at::empty({kImages, 2, side, side}, at::kFloat);
+    cache.read(static_cast<char*>(acts.data_ptr()), static_cast<std::streamsize>(acts.nbytes()));
+    REQUIRE(cache.good());
+    // Every upsampled value, sorted per unit: numpy's linear quantile at 0.99, in double.
+    const at::Tensor up = at::upsample_bilinear2d(acts, {kSize, kSize}, false).transpose(0, 1).reshape({2, -1});
+    const at::Tensor sorted = std::get<0>(up.sort(1)).contiguous();
+    const std::int64_t n = sorted.size(1);
+    const double position = 0.99 * static_cast<double>(n - 1);
+    const auto lo = static_cast<std::int64_t>(std::floor(position));
+    const double t = position - static_cast<double>(lo);
+    for (int u = 0; u < 2; ++u) {
+      INFO(name << " unit " << u);
+      const auto a = static_cast<double>(sorted[u][lo].item<float>());
+      const auto b = static_cast<double>(sorted[u][lo + 1].item<float>());
+      CHECK(r.layers[pool ? 1 : 0].units[static_cast<std::size_t>(u)].threshold == a * (1.0 - t) + b * t);
+    }
+  }
+}
+
+TEST_CASE("exact thresholds do not depend on the refine step's memory, batches or a floor set too high") {
+  // 3 units of 5 x 5 maps over 24 images whose segmentations alternate 17 x 13 and 9 x 9.
+  constexpr int kUnits = 3, kSide = 5, kCount = 24;
+  constexpr std::size_t kImageFloats = kUnits * kSide * kSide;
+  std::mt19937 rng(9);
+  std::exponential_distribution<float> tail(1.0f);
+  std::vector<float> cache(kCount * kImageFloats);
+  for (auto& v : cache) v = tail(rng);
+  std::vector<std::int32_t> seg;
+  for (int i = 0; i < kCount; ++i) {
+    seg.push_back(i % 2 ? 17 : 9);
+    seg.push_back(i % 2 ? 13 : 9);
+  }
+  // Brute force: every upsampled value of each unit, numpy's linear 0.99 quantile.
+  std::vector<double> expected;
+  for (int u = 0; u < kUnits; ++u) {
+    std::vector<float> all;
+    for (int i = 0; i < kCount; ++i) {
+      const int sh = seg[2 * static_cast<std::size_t>(i)], sw = seg[2 * static_cast<std::size_t>(i) + 1];
+      std::vector<float> up(static_cast<std::size_t>(sh * sw));
+      upsample_bilinear(std::span(cache.data() + static_cast<std::size_t>(i) * kImageFloats + static_cast<std::size_t>(u) * kSide * kSide,
+                                  kSide * kSide),
+                        BilinearAxis(kSide, sh), BilinearAxis(kSide, sw), up);
+      all.insert(all.end(), up.begin(), up.end());
+    }
+    std::sort(all.begin(), all.end());
+    const double position = 0.99 * static_cast<double>(all.size() - 1);
+    const auto lo = static_cast<std::size_t>(std::floor(position));
+    const double t = position - static_cast<double>(lo);
+    expected.push_back(static_cast<double>(all[lo]) * (1.0 - t) + static_cast<double>(all[lo + 1]) * t);
+  }
+  const CacheReader read = [&](std::size_t, std::uint64_t first, std::uint64_t count, std::vector<float>& out) {
+    out.assign(cache.begin() + static_cast<std::ptrdiff_t>(first * kImageFloats),
+               cache.begin() + static_cast<std::ptrdiff_t>((first + count) * kImageFloats));
+  };
+  for (const std::size_t batch : {1, 4, 24}) {
+    for (const std::size_t memory : {std::size_t{1}, std::size_t{1} << 30}) {
+      INFO("batch " << batch << ", memory " << memory);
+      std::vector<LayerState> layers(1);
+      layers[0].shape = {kUnits, kSide, kSide};
+      std::vector<float> maxima;
+      for (std::size_t first = 0; first < kCount; first += batch) {
+        const std::span<const float> maps(cache.data() + first * kImageFloats, batch * kImageFloats);
+        REQUIRE(map_maxima(maps, kSide * kSide, maxima));
+        observe_batch(layers[0], Convention::kPnas, 1024, maps.data(), maxima.data(),
+                      std::span<const std::int32_t>(seg).subspan(2 * first, 2 * batch), batch, first / batch + 1);
+      }
+      choose_thresholds(layers, Convention::kPnas, 1024, seg, 5, memory, read);
+      CHECK(layers[0].thresholds == expected);
+      CHECK(layers[0].histograms.empty());
+    }
+  }
+}
+
+TEST_CASE("partial results arrive during the tally and leave the final result unchanged") {
+  Fixture& f = fixture();
+  DissectProgress progress;
+  const DissectionResult plain =
+      dissect(options_for(f.model, f.data, f.root / "partial_plain", Convention::kPnas), progress);
+  DissectOptions o = options_for(f.model, f.data, f.root / "partial", Convention::kPnas);
+  o.partial_every = 1;
+  std::vector<std::pair<std::string, std::uint64_t>> seen;
+  std::vector<std::int64_t> copy_activation;
+  o.on_partial = [&](const LayerResult& layer) {
+    seen.emplace_back(layer.layer, layer.tally.images);
+    DOCTEST_CHECK(progress.phase == 2);
+    DOCTEST_CHECK(layer.units.size() == 2);
+    if (layer.layer == "copy") {
+      DOCTEST_CHECK(layer.units[0].threshold == 4.0);  // the final thresholds from the start
+      copy_activation.push_back(layer.tally.activation[1]);
+    }
+  };
+  const DissectionResult r = dissect(o, progress);
+  // 40 images in batches of 8: after batches 1 to 4, each layer; the last batch is the result.
+  using Seen = std::pair<std::string, std::uint64_t>;
+  CHECK(seen == std::vector<Seen>{{"copy", 8}, {"pool", 8}, {"copy", 16}, {"pool", 16},
+                                  {"copy", 24}, {"pool", 24}, {"copy", 32}, {"pool", 32}});
+  // Unit 1 fires in images 0 (3 pixels) and 5 (3), then 12 (3): counts as they were then.
+  CHECK(copy_activation == std::vector<std::int64_t>{6, 9, 9, 9});
+  for (std::size_t li = 0; li < 2; ++li) {
+    CHECK(r.layers[li].tally == plain.layers[li].tally);
+    for (std::size_t u = 0; u < 2; ++u) CHECK(r.layers[li].units[u].threshold == plain.layers[li].units[u].threshold);
+  }
+}
+
 TEST_CASE("one pass and merged partial passes give exactly equal tallies") {
   Fixture& f = fixture();
   DissectProgress progress;
@@ -309,6 +426,28 @@ TEST_CASE("an interrupted dissection resumes to byte-identical outputs") {
   // Other settings in the same directory are refused.
   o.topk = 5;
   CHECK_THROWS_AS(dissect(o, progress), Error);
+}
+
+TEST_CASE("an interrupted pnas dissection resumes its tail histograms to byte-identical outputs") {
+  Fixture& f = fixture();
+  DissectProgress progress;
+  const auto whole = f.root / "resume_pnas_whole";
+  const auto parts = f.root / "resume_pnas_parts";
+  DissectOptions o = options_for(f.model, f.data, whole, Convention::kPnas);
+  o.batch = 3;
+  dissect(o, progress);
+  o.out = parts;
+  for (const std::size_t stop : {2, 9, 5}) {  // mid pass 1 twice, then through the thresholds into the tally
+    o.stop_after_batches = stop;
+    CHECK_THROWS_AS(dissect(o, progress), DissectCancelled);
+  }
+  CHECK(progress.phase == 2);
+  o.stop_after_batches = 0;
+  dissect(o, progress);
+  for (const char* file : {"copy/tally.csv", "copy/dissection.json", "pool/tally.csv", "pool/dissection.json"}) {
+    INFO(file);
+    CHECK(slurp(whole / file) == slurp(parts / file));
+  }
 }
 
 TEST_CASE("dissect reports bad input clearly") {

@@ -1,16 +1,21 @@
 // The KLL quantile sketch: exactness while small, rank error against the exact quantile, the tail
-// cutoff, merging, determinism and checkpoint round trips.
+// cutoff, merging, determinism and checkpoint round trips; the exact tail histogram and its refiner.
 #include <doctest/doctest.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <optional>
 #include <random>
 #include <vector>
 
 #include "analysis/quantile_sketch.h"
+#include "analysis/tail_histogram.h"
 
+using unitscope::analysis::QuantileBracket;
+using unitscope::analysis::QuantileRefiner;
 using unitscope::analysis::QuantileSketch;
+using unitscope::analysis::TailHistogram;
 
 namespace {
 
@@ -185,4 +190,105 @@ TEST_CASE("quantile sketch counts values equal to the cutoff without storing the
   CHECK(sketch.below() == 18'003);
   CHECK(!sketch.quantile(0.5).has_value());
   CHECK(*sketch.quantile(0.99) == exact_quantile(v, 0.99));
+}
+
+namespace {
+
+// The two looks of an exact quantile: the histogram (fed in chunks, cutoff following `level`), then
+// a refiner fed every value again.
+std::optional<double> two_look_quantile(const std::vector<float>& v, double q, double level, TailHistogram* out = nullptr) {
+  TailHistogram h;
+  for (std::size_t i = 0; i < v.size(); i += 10'000) {
+    for (std::size_t j = i; j < std::min(v.size(), i + 10'000); ++j) {
+      if (v[j] >= h.cutoff()) {
+        h.add(v[j]);
+      } else {
+        h.add_below(1);
+      }
+    }
+    h.raise_cutoff(level, 50'000);
+  }
+  if (out) *out = h;
+  const auto bracket = h.bracket(q);
+  if (!bracket) return std::nullopt;
+  QuantileRefiner refiner(*bracket);
+  for (float x : v) {
+    if (x >= bracket->lower_edge()) refiner.add(x);
+  }
+  return refiner.quantile();
+}
+
+}  // namespace
+
+TEST_CASE("tail histogram and refiner give numpy's exact quantile in bounded memory") {
+  const std::vector<float> v = skewed(1'000'000, 13);
+  TailHistogram h;
+  for (double q : {0.99, 0.995, 0.999, 1.0}) {
+    const auto got = two_look_quantile(v, q, 0.98, &h);
+    REQUIRE(got.has_value());
+    CHECK(*got == exact_quantile(v, q));
+  }
+  // Only the tail is binned: a few hundred bins, everything else counted below the cutoff.
+  CHECK(h.bins() < 2048);
+  CHECK(h.below() > 970'000);
+  CHECK(h.count() == v.size());
+  // Signed values, no cutoff at all, quantiles anywhere.
+  std::vector<float> signed_v = skewed(200'000, 17);
+  for (std::size_t i = 0; i < signed_v.size(); i += 3) signed_v[i] = -signed_v[i] - 0.5f;
+  for (double q : {0.0, 0.1, 0.5, 0.9, 0.99}) CHECK(*two_look_quantile(signed_v, q, 0.0) == exact_quantile(signed_v, q));
+  // Ranks lo and lo + 1 in different bins: 0..99 spaced far apart.
+  std::vector<float> sparse;
+  for (int i = 0; i < 100; ++i) sparse.push_back(static_cast<float>(i * i) + 1.0f);
+  for (double q : {0.5, 0.995, 0.37}) CHECK(*two_look_quantile(sparse, q, 0.0) == exact_quantile(sparse, q));
+}
+
+TEST_CASE("tail histogram: a bin of many equal values is refined per float") {
+  // A mostly dead ReLU unit: the 0.5 quantile's bin holds 150'000 zeros, beyond a value list.
+  std::vector<float> v(200'000, 0.0f);
+  for (std::size_t i = 0; i < v.size(); i += 4) v[i] = 1.0f + static_cast<float>(i % 1000) * 0.01f;
+  for (double q : {0.5, 0.74, 0.75, 0.99}) CHECK(*two_look_quantile(v, q, 0.0) == exact_quantile(v, q));
+  TailHistogram h;
+  h.add(v);
+  const auto b = h.bracket(0.5);
+  REQUIRE(b.has_value());
+  CHECK(b->in_lo == 150'000);
+  QuantileRefiner refiner(*b);
+  CHECK(refiner.bytes() == (std::size_t{1} << TailHistogram::kShift) * 4);
+  // Values fed again must match the first look: a missing one is an error, not a wrong answer.
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (i != 1) refiner.add(v[i]);  // v[1] is one of the zeros
+  }
+  CHECK_THROWS(refiner.quantile());
+}
+
+TEST_CASE("tail histogram refuses a quantile below its cutoff, merges and round-trips") {
+  std::vector<float> strong(20'000);
+  for (std::size_t i = 0; i < strong.size(); ++i) strong[i] = 100.0f + static_cast<float>(i % 100);
+  TailHistogram h;
+  h.add(strong);
+  h.raise_cutoff(0.96, 1000);
+  CHECK(h.cutoff() >= 190.0f);
+  CHECK(h.cutoff() <= 196.0f);
+  h.add_below(1'000'000);  // far weaker images arrive later
+  CHECK(!h.bracket(0.99).has_value());
+  CHECK(h.bracket(0.9999).has_value());
+
+  const std::vector<float> v = skewed(300'000, 19);
+  TailHistogram a, b, whole;
+  a.raise_cutoff_to(1.0f);
+  whole.raise_cutoff_to(2.0f);
+  b.raise_cutoff_to(2.0f);
+  for (std::size_t i = 0; i < v.size(); ++i) (i < 100'000 ? a : b).add(v[i]);
+  whole.add(v);
+  a.merge(b);
+  CHECK(a == whole);
+  std::vector<std::uint8_t> bytes;
+  a.serialize(bytes);
+  std::size_t offset = 0;
+  const TailHistogram restored = TailHistogram::deserialize(bytes, offset);
+  CHECK(offset == bytes.size());
+  CHECK(restored == a);
+  bytes.resize(bytes.size() - 2);
+  offset = 0;
+  CHECK_THROWS(TailHistogram::deserialize(bytes, offset));
 }

@@ -49,6 +49,7 @@ std::string small_dissection_json() {
   result.categories = {"object", "scene"};
   result.label_names = {"", "sky", "grass", "tree", "house", "beach"};
   result.label_category = {-1, 0, 0, 0, 0, 1};
+  result.dataset = "/data/world";
   LayerResult layer;
   layer.layer = "features.1";
   layer.shape = {4, 8, 8};
@@ -67,6 +68,7 @@ std::string small_dissection_json() {
     unit.score.label = u < 3 ? object : 5;
     unit.score.category = u < 3 ? 0 : 1;
     unit.score.score = unit.score.iou[std::size_t(unit.score.label)];
+    if (u == 3) unit.top = {{7, 5, "train/house.png", 2.5f}, {2, 1, "val/beach.jpg", 1.25f}};
     layer.units.push_back(unit);
   }
   return dissection_json(result, layer);
@@ -107,6 +109,42 @@ TEST_CASE("ablation ranks the detectors of each class first and removing them hu
   for (int u = 0; u < 6; ++u) DOCTEST_CHECK(r.top_n_count[std::size_t(u)] >= 1);
   // (units + 1) single ablations on train, 3 classes x 5 k x 2 + 20 x 5 random on val.
   DOCTEST_CHECK(r.ablated_samples == 90 * (kUnits + 1) + 90 * (3 * 5 * 2 + 20 * 5));
+}
+
+TEST_CASE("each class's curves are reported as soon as they are final, and the result is unchanged") {
+  const auto dir = scratch_dir("importance_on_class");
+  ImportanceOptions o = color_options(dir);
+  o.random_repeats = 3;
+  ImportanceProgress progress;
+  const ImportanceResult plain = measure_importance(o, progress);
+  std::vector<ClassImportance> seen;
+  std::vector<std::size_t> done_at;
+  o.on_class = [&](const ClassImportance& c) {
+    seen.push_back(c);
+    done_at.push_back(progress.done);
+    DOCTEST_CHECK(progress.phase == 2);
+  };
+  const ImportanceResult r = measure_importance(o, progress);
+  REQUIRE(seen.size() == 3);
+  // Random orders first (one pass over the 90 val images), then one pass per class.
+  DOCTEST_CHECK(done_at == std::vector<std::size_t>{180, 270, 360});
+  DOCTEST_CHECK(progress.total == 360);
+  for (std::size_t c = 0; c < 3; ++c) {
+    INFO("class " << c);
+    DOCTEST_CHECK(seen[c].name == kColors[c]);
+    DOCTEST_CHECK(seen[c].removed.size() == 5);
+    DOCTEST_CHECK(seen[c].kept.size() == 5);
+    DOCTEST_CHECK(seen[c].random.size() == 5);
+    DOCTEST_CHECK(seen[c].removed == r.classes[c].removed);
+    DOCTEST_CHECK(seen[c].kept == r.classes[c].kept);
+    DOCTEST_CHECK(seen[c].random == r.classes[c].random);
+    DOCTEST_CHECK(seen[c].ranking == r.classes[c].ranking);
+    DOCTEST_CHECK(r.classes[c].removed == plain.classes[c].removed);
+    DOCTEST_CHECK(r.classes[c].kept == plain.classes[c].kept);
+    DOCTEST_CHECK(r.classes[c].random == plain.classes[c].random);
+  }
+  DOCTEST_CHECK(r.mean_removed == plain.mean_removed);
+  DOCTEST_CHECK(r.ablated_samples == plain.ablated_samples);
 }
 
 TEST_CASE("batched single-unit ablations equal one forward per ablated unit") {
@@ -259,6 +297,17 @@ TEST_CASE("importance against interpretability reads a dissection and the files 
   DOCTEST_CHECK(d.units[3].best[0].label == "house");
   DOCTEST_CHECK(d.units[3].best[0].label_number == 4);
   DOCTEST_CHECK(d.units[3].best[1].iou == doctest::Approx(0.5));
+  // Top images, best first, resolved under the dataset's images/.
+  DOCTEST_CHECK(d.dataset == "/data/world");
+  DOCTEST_CHECK(d.units[0].top.empty());
+  REQUIRE(d.units[3].top.size() == 2);
+  DOCTEST_CHECK(d.units[3].top[0].image == "train/house.png");
+  DOCTEST_CHECK(d.units[3].top[0].path == "/data/world/images/train/house.png");
+  DOCTEST_CHECK(d.units[3].top[0].row == 5);
+  DOCTEST_CHECK(d.units[3].top[0].position == 7);
+  DOCTEST_CHECK(d.units[3].top[0].value == doctest::Approx(2.5));
+  DOCTEST_CHECK(d.units[3].top[1].path == "/data/world/images/val/beach.jpg");
+  DOCTEST_CHECK(d.units[3].top[1].value == doctest::Approx(1.25));
   summarize_interpretability(r, dissection);
   DOCTEST_CHECK(r.unit_iou[3] == doctest::Approx(0.5));
   // Leaving out the category the classes come from: unit 3's best other concept.

@@ -1,0 +1,258 @@
+#include "analysis/unit_thresholds.h"
+
+#include <ATen/Parallel.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <stdexcept>
+#include <utility>
+
+#include "analysis/tally_kernels.h"
+#include "analysis/upsample.h"
+
+namespace unitscope::analysis {
+
+namespace {
+
+// Bilinear axes by (input, output) size: images of one dataset mostly share one size.
+class Axes {
+ public:
+  const BilinearAxis& get(int in, int out) {
+    auto it = axes_.find({in, out});
+    if (it == axes_.end()) it = axes_.emplace(std::make_pair(in, out), BilinearAxis(in, out)).first;
+    return it->second;
+  }
+
+ private:
+  std::map<std::pair<int, int>, BilinearAxis> axes_;
+};
+
+// How many images one read covers, and an iteration over the cache in such chunks.
+template <typename Each>
+void over_cache(const LayerState& layer, std::size_t li, std::uint64_t images, std::size_t chunk,
+                const CacheReader& read, Each&& each) {
+  std::vector<float> maps, maxima;
+  const auto map_size = static_cast<std::size_t>(layer.map_size());
+  for (std::uint64_t first = 0; first < images; first += chunk) {
+    const std::uint64_t n = std::min<std::uint64_t>(chunk, images - first);
+    read(li, first, n, maps);
+    map_maxima(maps, map_size, maxima);
+    for (std::uint64_t i = 0; i < n; ++i) {
+      const std::size_t units = static_cast<std::size_t>(layer.units());
+      each(first + i, maps.data() + i * units * map_size, maxima.data() + i * units);
+    }
+  }
+}
+
+}  // namespace
+
+bool map_maxima(std::span<const float> maps, std::size_t map_size, std::vector<float>& maxima) {
+  const std::size_t n = map_size == 0 ? 0 : maps.size() / map_size;
+  maxima.resize(n);
+  // x * 0 is 0 for finite x and NaN otherwise: one sum per map finds any NaN or infinity.
+  float poison = 0.0f;
+  for (std::size_t m = 0; m < n; ++m) {
+    const float* map = maps.data() + m * map_size;
+    float best = map[0];
+    float zero = 0.0f;
+    for (std::size_t i = 0; i < map_size; ++i) {
+      best = map[i] > best ? map[i] : best;
+      zero += map[i] * 0.0f;
+    }
+    maxima[m] = best;
+    poison += zero;
+  }
+  return poison == 0.0f;
+}
+
+void observe_batch(LayerState& layer, Convention convention, int sketch_k, const float* maps,
+                   const float* maxima, std::span<const std::int32_t> seg_sizes, std::size_t images,
+                   std::uint64_t batch_number) {
+  const bool upsampled = convention_upsampled_quantile(convention);
+  const auto units = static_cast<std::size_t>(layer.units());
+  const auto map_size = static_cast<std::size_t>(layer.map_size());
+  const int h = static_cast<int>(layer.shape[1]), w = static_cast<int>(layer.shape[2]);
+  const bool first = upsampled ? layer.histograms.empty() : layer.sketches.empty();
+  if (first) {
+    if (upsampled) {
+      layer.histograms.assign(units, TailHistogram());
+    } else {
+      layer.sketches.assign(units, QuantileSketch(sketch_k));
+    }
+    // Start each unit at a floor well below its target, from this batch's values, so that the first
+    // images are not counted whole; a floor too high is covered by choose_thresholds. pnas: the
+    // 0.975 level of the upsampled values on a grid of every 8th pixel (its rank error over even one
+    // image is far below the 0.015 to the quantile); netdissect-lite: the raw values' 0.95 level.
+    if (upsampled) {
+      Axes axes;
+      std::vector<std::pair<const BilinearAxis*, const BilinearAxis*>> image_axes;
+      for (std::size_t i = 0; i < images; ++i) {
+        image_axes.emplace_back(&axes.get(h, seg_sizes[2 * i]), &axes.get(w, seg_sizes[2 * i + 1]));
+      }
+      at::parallel_for(0, static_cast<std::int64_t>(units), 16, [&](std::int64_t begin, std::int64_t end) {
+        std::vector<float> grid;
+        for (auto u = static_cast<std::size_t>(begin); u < static_cast<std::size_t>(end); ++u) {
+          grid.clear();
+          for (std::size_t i = 0; i < images; ++i) {
+            const BilinearAxis& ys = *image_axes[i].first;
+            const BilinearAxis& xs = *image_axes[i].second;
+            const float* map = maps + (i * units + u) * map_size;
+            for (int y = std::min(4, ys.out - 1); y < ys.out; y += 8) {
+              for (int x = std::min(4, xs.out - 1); x < xs.out; x += 8) grid.push_back(bilinear_value(map, w, ys, xs, y, x));
+            }
+          }
+          const auto nth = grid.begin() + static_cast<std::ptrdiff_t>(grid.size() * 975 / 1000);
+          std::nth_element(grid.begin(), nth, grid.end());
+          layer.histograms[u].raise_cutoff_to(*nth);
+        }
+      });
+    }
+    std::vector<float> values(upsampled ? 0 : images * map_size);
+    for (std::size_t u = 0; u < units && !upsampled; ++u) {
+      for (std::size_t i = 0; i < images; ++i) {
+        const float* map = maps + (i * units + u) * map_size;
+        std::copy(map, map + map_size, values.begin() + static_cast<std::ptrdiff_t>(i * map_size));
+      }
+      const auto nth = values.begin() + static_cast<std::ptrdiff_t>(values.size() * 95 / 100);
+      std::nth_element(values.begin(), nth, values.end());
+      layer.sketches[u].raise_cutoff_to(*nth);
+    }
+  }
+  Axes axes;
+  std::vector<std::pair<const BilinearAxis*, const BilinearAxis*>> image_axes;
+  for (std::size_t i = 0; i < images && upsampled; ++i) {
+    image_axes.emplace_back(&axes.get(h, seg_sizes[2 * i]), &axes.get(w, seg_sizes[2 * i + 1]));
+  }
+  // Units are independent: LibTorch's threads share them (they idle between forward passes).
+  at::parallel_for(0, static_cast<std::int64_t>(units), 16, [&](std::int64_t begin, std::int64_t end) {
+    const auto b = static_cast<std::size_t>(begin), n = static_cast<std::size_t>(end - begin);
+    for (std::size_t i = 0; i < images; ++i) {
+      const float* image = maps + (i * units + b) * map_size;
+      if (upsampled) {
+        feed_histograms(std::span(layer.histograms).subspan(b, n), image, maxima + i * units + b, h, w,
+                        *image_axes[i].first, *image_axes[i].second);
+      } else {
+        feed_sketches(std::span(layer.sketches).subspan(b, n), image, maxima + i * units + b, h, w, false, 0, 0);
+      }
+    }
+  });
+  // Only the tail matters: drop values far below the target quantile from now on. The floor waits
+  // for a batch's worth of images, so that one strong image cannot set it too high.
+  const double level = 1.0 - 2.0 * (1.0 - convention_quantile(convention));
+  const std::uint64_t per_image = upsampled ? static_cast<std::uint64_t>(seg_sizes[0]) * static_cast<std::uint64_t>(seg_sizes[1])
+                                            : static_cast<std::uint64_t>(map_size);
+  if (upsampled) {
+    // A histogram answers in one sweep of its bins, so its floor can follow every batch.
+    const std::uint64_t min_count = std::max<std::uint64_t>(1u << 14, 16 * per_image);
+    for (auto& histogram : layer.histograms) histogram.raise_cutoff(level, min_count);
+  } else if ((batch_number & (batch_number - 1)) == 0) {
+    // Estimating costs a sort of each sketch, so it runs after batches 1, 2, 4, 8, ... only.
+    const std::uint64_t min_count = std::max<std::uint64_t>(16ull * static_cast<std::uint64_t>(sketch_k), 16 * per_image);
+    for (auto& sketch : layer.sketches) sketch.raise_cutoff(level, min_count);
+  }
+}
+
+void choose_thresholds(std::vector<LayerState>& layers, Convention convention, int sketch_k,
+                       std::span<const std::int32_t> seg_sizes, std::size_t chunk, std::size_t memory,
+                       const CacheReader& read) {
+  const double q = convention_quantile(convention);
+  const bool upsampled = convention_upsampled_quantile(convention);
+  const std::uint64_t images = seg_sizes.size() / 2;
+  Axes axes;
+  // Units whose cutoff rose above their quantile: counted again from the cache, keeping everything.
+  for (std::size_t li = 0; li < layers.size(); ++li) {
+    LayerState& layer = layers[li];
+    const int h = static_cast<int>(layer.shape[1]), w = static_cast<int>(layer.shape[2]);
+    const auto map_size = static_cast<std::size_t>(layer.map_size());
+    std::vector<int> redo;
+    for (std::size_t u = 0; u < static_cast<std::size_t>(layer.units()); ++u) {
+      const bool ok = upsampled ? layer.histograms[u].bracket(q).has_value() : layer.sketches[u].quantile(q).has_value();
+      if (!ok) redo.push_back(static_cast<int>(u));
+    }
+    if (redo.empty()) continue;
+    std::vector<TailHistogram> histograms(upsampled ? redo.size() : 0);
+    std::vector<QuantileSketch> sketches(upsampled ? 0 : redo.size(), QuantileSketch(sketch_k));
+    std::vector<float> one(redo.size() * map_size), one_max(redo.size());
+    over_cache(layer, li, images, chunk, read, [&](std::uint64_t image, const float* maps, const float* maxima) {
+      for (std::size_t i = 0; i < redo.size(); ++i) {
+        const auto u = static_cast<std::size_t>(redo[i]);
+        std::copy(maps + u * map_size, maps + (u + 1) * map_size, one.begin() + static_cast<std::ptrdiff_t>(i * map_size));
+        one_max[i] = maxima[u];
+      }
+      if (upsampled) {
+        const int sh = seg_sizes[2 * image], sw = seg_sizes[2 * image + 1];
+        feed_histograms(histograms, one.data(), one_max.data(), h, w, axes.get(h, sh), axes.get(w, sw));
+      } else {
+        feed_sketches(sketches, one.data(), one_max.data(), h, w, false, 0, 0);
+      }
+    });
+    for (std::size_t i = 0; i < redo.size(); ++i) {
+      const auto u = static_cast<std::size_t>(redo[i]);
+      if (upsampled) {
+        layer.histograms[u] = std::move(histograms[i]);
+      } else {
+        layer.sketches[u] = std::move(sketches[i]);
+      }
+    }
+  }
+  if (!upsampled) {
+    for (LayerState& layer : layers) {
+      layer.thresholds.clear();
+      for (const auto& sketch : layer.sketches) layer.thresholds.push_back(sketch.quantile(q).value_or(0.0));
+      layer.sketches.clear();  // the thresholds are all that pass 2 needs; checkpoints stay small
+    }
+    return;
+  }
+  // pnas: the histograms say which bin holds each quantile; one more look at the values of those
+  // bins gives them exactly. Units go in groups that keep those values within `memory`.
+  struct Unit {
+    std::size_t layer;
+    int unit;
+    QuantileBracket bracket;
+  };
+  std::vector<Unit> all;
+  for (std::size_t li = 0; li < layers.size(); ++li) {
+    layers[li].thresholds.assign(static_cast<std::size_t>(layers[li].units()), 0.0);
+    for (std::size_t u = 0; u < layers[li].histograms.size(); ++u) {
+      if (auto b = layers[li].histograms[u].bracket(q)) all.push_back({li, static_cast<int>(u), *b});
+    }
+  }
+  std::size_t begin = 0;
+  while (begin < all.size()) {
+    std::size_t end = begin, bytes = 0;
+    while (end < all.size() && (end == begin || bytes + refiner_bytes(all[end].bracket) <= memory)) {
+      bytes += refiner_bytes(all[end].bracket);
+      ++end;
+    }
+    for (std::size_t li = 0; li < layers.size(); ++li) {
+      std::vector<int> units;
+      std::vector<QuantileRefiner> refiners;
+      for (std::size_t i = begin; i < end; ++i) {
+        if (all[i].layer != li) continue;
+        units.push_back(all[i].unit);
+        refiners.emplace_back(all[i].bracket);
+      }
+      if (units.empty()) continue;
+      const LayerState& layer = layers[li];
+      const int h = static_cast<int>(layer.shape[1]), w = static_cast<int>(layer.shape[2]);
+      over_cache(layer, li, images, chunk, read, [&](std::uint64_t image, const float* maps, const float* maxima) {
+        const int sh = seg_sizes[2 * image], sw = seg_sizes[2 * image + 1];
+        const BilinearAxis& ys = axes.get(h, sh);
+        const BilinearAxis& xs = axes.get(w, sw);
+        at::parallel_for(0, static_cast<std::int64_t>(units.size()), 16, [&](std::int64_t b, std::int64_t e) {
+          const auto first = static_cast<std::size_t>(b), n = static_cast<std::size_t>(e - b);
+          refine_image(std::span(refiners).subspan(first, n), std::span<const int>(units).subspan(first, n), maps,
+                       maxima, h, w, ys, xs);
+        });
+      });
+      for (std::size_t i = 0; i < units.size(); ++i) {
+        layers[li].thresholds[static_cast<std::size_t>(units[i])] = refiners[i].quantile();
+      }
+    }
+    begin = end;
+  }
+  for (LayerState& layer : layers) layer.histograms.clear();
+}
+
+}  // namespace unitscope::analysis

@@ -1,0 +1,39 @@
+// Dissection's per-unit thresholds: pass-1 statistics of each layer and the quantiles they give.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <vector>
+
+#include "analysis/dissection_state.h"
+#include "analysis/iou_tally.h"
+
+namespace unitscope::analysis {
+
+// Each map's maximum (maps: images x units x map_size, maxima: images x units). False when some
+// value is NaN or infinite (the maxima are then meaningless).
+bool map_maxima(std::span<const float> maps, std::size_t map_size, std::vector<float>& maxima);
+
+// Pass 1: one batch of a layer's maps (images x units x h x w) with their maxima; seg_sizes holds
+// sh, sw for each image. netdissect-lite sketches the raw values (KLL, its own quantile rule), pnas
+// counts the upsampled values in tail histograms (exact after refine_thresholds). Values far below
+// the quantile are only counted: the cutoff follows the data, starting from the first batch.
+void observe_batch(LayerState& layer, Convention convention, int sketch_k, const float* maps,
+                   const float* maxima, std::span<const std::int32_t> seg_sizes, std::size_t images,
+                   std::uint64_t batch_number);
+
+// Reads images [first, first + count) of a layer's activation cache into `out`.
+using CacheReader =
+    std::function<void(std::size_t layer, std::uint64_t first, std::uint64_t count, std::vector<float>& out)>;
+
+// After pass 1: sets every layer's thresholds and clears its statistics. pnas reads the cache again
+// (`chunk` images at a time) to look at the values in each unit's quantile bin, with at most about
+// `memory` bytes of such values at once (more reads when over); units whose cutoff rose above their
+// quantile (later images much weaker than early ones) are first counted again from the cache.
+void choose_thresholds(std::vector<LayerState>& layers, Convention convention, int sketch_k,
+                       std::span<const std::int32_t> seg_sizes, std::size_t chunk, std::size_t memory,
+                       const CacheReader& read);
+
+}  // namespace unitscope::analysis
