@@ -234,6 +234,23 @@ TEST_CASE("visit_above finds exactly the pixels a full bilinear resampling puts 
   CHECK(a.begin == std::vector<int>{0, 3, 4});
 }
 
+TEST_CASE("visit_pixels_above visits exactly visit_above's pixels, also where whole blocks clear the cutoff") {
+  std::mt19937 rng(5);
+  std::uniform_real_distribution<float> value(0.0f, 1.0f);
+  for (const auto& [h, w, oh, ow] : std::vector<std::array<int, 4>>{{7, 7, 112, 112}, {28, 28, 112, 112}, {3, 5, 8, 9}}) {
+    std::vector<float> map(static_cast<std::size_t>(h * w));
+    // Plateaus of equal values (every block inside is above a cutoff just below them) and noise.
+    for (std::size_t i = 0; i < map.size(); ++i) map[i] = (i / 5) % 2 ? 0.7f : value(rng);
+    const BilinearAxis ys(h, oh), xs(w, ow);
+    for (const float cutoff : {0.2f, 0.5f, std::nextafter(0.7f, 0.0f), 0.7f, 0.95f}) {
+      std::vector<std::size_t> with_values, pixels;
+      visit_above(map.data(), ys, xs, cutoff, false, [&](std::size_t p, float) { with_values.push_back(p); });
+      visit_pixels_above(map.data(), ys, xs, cutoff, [&](std::size_t p) { pixels.push_back(p); });
+      CHECK(pixels == with_values);
+    }
+  }
+}
+
 TEST_CASE("mask layers darken what the unit misses and outline what it finds") {
   const std::vector<float> map{0, 0, 0, 9};  // only the bottom-right corner is above 1
   const Image layer = mask_layer(map, 2, 2, 1.0f, 8);
