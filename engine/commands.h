@@ -18,5 +18,9 @@ void add_ablate_command(CLI::App& app);  // ablate_command.cpp
 void add_attack_command(CLI::App& app);  // attack_command.cpp
 void add_eval_command(CLI::App& app);  // eval_command.cpp
 void add_intervene_command(CLI::App& app);  // intervene_command.cpp
+void add_record_command(CLI::App& app);  // studio_command.cpp
+// The options of `unitscope` itself; with no subcommand its callback opens the studio and puts
+// the studio's exit status in `exit_code`.
+void add_studio_options(CLI::App& app, int& exit_code);  // studio_command.cpp
 
 }  // namespace unitscope::engine

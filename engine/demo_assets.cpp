@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <mutex>
 #include <system_error>
 #include <thread>
 
@@ -42,7 +43,11 @@ std::string demo_model(const std::string& file) {
   return (demo_root() / "assets" / "models" / file).string();
 }
 
+std::string demo_segmenter() { return demo_model("segmenter.pt"); }
+
 fs::path demo_dataset() {
+  static std::mutex writing;
+  const std::lock_guard lock(writing);
   const fs::path dir = demo_root() / "demo" / "world";
   std::error_code ec;
   if (fs::exists(dir / "index.csv", ec)) return dir;

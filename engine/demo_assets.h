@@ -13,12 +13,15 @@ namespace unitscope::engine {
 std::filesystem::path demo_root();
 // assets/models/<file> under demo_root(), as a string for --model defaults.
 std::string demo_model(const std::string& file);
+// The segmenter gan-dissect labels the demo GAN's samples with (assets/models/segmenter.pt).
+std::string demo_segmenter();
 
 // The demo dataset the analysis commands default to: kDemoImages SceneWorld scenes of world seed
 // kDemoWorldSeed (a seed no demo model was trained on) at 128x128, in Broden format.
 inline constexpr std::size_t kDemoImages = 2000;
 inline constexpr std::uint64_t kDemoWorldSeed = 7;
 // demo_root()/demo/world; writes it first (about half a minute) when it is not there yet.
+// Thread-safe: studio jobs may ask for it at the same time.
 std::filesystem::path demo_dataset();
 // The demo classifier's last convolutional layer (after its ReLU): what dissect and ablate
 // default to.

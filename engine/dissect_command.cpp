@@ -297,7 +297,7 @@ void add_dissect_command(CLI::App& app) {
 void add_gan_dissect_command(CLI::App& app) {
   auto o = std::make_shared<GanDissectCommandOptions>();
   o->run.out = "gan_dissection";
-  o->segmenter = demo_model("segmenter.pt");
+  o->segmenter = demo_segmenter();
   CLI::App* cmd = app.add_subcommand(
       "gan-dissect", "Label a generator's units by segmenting its samples (GAN dissection)");
   add_run_options(*cmd, o->run, demo_model("gan.pt"),

@@ -16,6 +16,7 @@ constexpr unitscope::engine::AddCommand kCommands[] = {
     unitscope::engine::add_attack_command,
     unitscope::engine::add_eval_command,
     unitscope::engine::add_intervene_command,
+    unitscope::engine::add_record_command,
     nullptr,
 };
 
@@ -27,6 +28,8 @@ int main(int argc, char** argv) {
   for (auto add : kCommands) {
     if (add) add(app);
   }
+  int studio_exit = 0;
+  unitscope::engine::add_studio_options(app, studio_exit);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -35,8 +38,5 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "unitscope: %s\n", e.what());
     return 1;
   }
-  if (app.get_subcommands().empty()) {
-    std::fputs(app.help().c_str(), stdout);
-  }
-  return 0;
+  return studio_exit;
 }
