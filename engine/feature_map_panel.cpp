@@ -77,6 +77,7 @@ void FeatureMapPanel::draw(PanelContext& ctx) {
   Studio& studio = ctx.studio;
   if (!ImGui::Begin("Feature maps")) {
     studio.views[int(ViewId::kFeatureGrid)] = {};
+    studio.hovered_unit = -1;
     ImGui::End();
     return;
   }
@@ -99,6 +100,7 @@ void FeatureMapPanel::draw(PanelContext& ctx) {
   if (!frame || frame->channels <= 0) {
     ImGui::TextUnformatted(studio.computing() ? "computing..." : "no activations yet");
     studio.views[int(ViewId::kFeatureGrid)] = {};
+    studio.hovered_unit = -1;
     ImGui::End();
     return;
   }
