@@ -17,17 +17,12 @@
 #include "analysis/unit_importance.h"
 #include "engine/curve_plot.h"
 #include "engine/demo_assets.h"
+#include "engine/panel_widgets.h"
 #include "engine/studio.h"
 
 namespace unitscope::engine {
 
 namespace {
-
-const ImVec4 kErrorColor(1.0f, 0.35f, 0.35f, 1.0f);
-const ImVec4 kDimColor(0.6f, 0.6f, 0.6f, 1.0f);
-
-// LibTorch threads for a background job: every core but one, which the UI keeps.
-int job_threads() { return std::max(1, int(std::thread::hardware_concurrency()) - 1); }
 
 struct CurveSet {
   std::span<const double> removed, kept, random;
@@ -210,23 +205,10 @@ void AblationPanel::draw_job(PanelContext& ctx) {
   if (state == JobState::kRunning && own) {
     static const char* const kPhases[] = {"starting", "ranking units on train", "curves on val", "done"};
     const int phase = std::clamp(run_->progress.phase.load(), 0, 3);
-    const std::size_t done = run_->progress.done, total = run_->progress.total;
-    const std::string text = std::string(kPhases[phase]) + (total > 0 ? " " + std::to_string(done) + "/" + std::to_string(total) : "...");
-    ImGui::ProgressBar(total > 0 ? float(double(done) / double(total)) : 0.0f, ImVec2(-1, 0), text.c_str());
-    const std::string status = job_.status();
-    if (!status.empty()) ImGui::TextColored(kDimColor, "%s", status.c_str());
-    if (ImGui::Button("Cancel")) job_.cancel();
-    ImGui::SameLine();
-    ImGui::TextColored(kDimColor, "computing...");
+    job_progress(job_, kPhases[phase], run_->progress.done, run_->progress.total, "computing...");
     return;
   }
-  if (state == JobState::kFailed && own) {
-    ImGui::PushTextWrapPos();
-    ImGui::TextColored(kErrorColor, "%s", job_.error().c_str());
-    ImGui::PopTextWrapPos();
-  } else if (state == JobState::kCancelled && own) {
-    ImGui::TextColored(kDimColor, "Cancelled; nothing was kept.");
-  }
+  if (own) job_outcome(job_, "Cancelled; nothing was kept.");
   ImGui::BeginDisabled(ctx.studio.settings.layer.empty());
   if (ImGui::Button(ctx.studio.importance ? "Run again" : "Run")) start(ctx);
   ImGui::EndDisabled();

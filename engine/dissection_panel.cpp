@@ -21,6 +21,7 @@
 #include "analysis/broden_dataset.h"
 #include "analysis/iou_tally.h"
 #include "engine/demo_assets.h"
+#include "engine/panel_widgets.h"
 #include "engine/studio.h"
 #include "engine/studio_dissection.h"
 
@@ -30,13 +31,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const ImVec4 kErrorColor(1.0f, 0.35f, 0.35f, 1.0f);
-const ImVec4 kDimColor(0.6f, 0.6f, 0.6f, 1.0f);
 const char* const kConventions[] = {"pnas", "netdissect-lite"};
 constexpr std::size_t kBestRows = 20;
-
-// LibTorch threads for a background job: every core but one, which the UI keeps.
-int job_threads() { return std::max(1, int(std::thread::hardware_concurrency()) - 1); }
 
 // A finished run's state only holds what its outputs already hold; a new run with other options
 // (layers, dataset, convention) would refuse to start on it, so it is dropped instead.
@@ -193,9 +189,7 @@ void DissectionPanel::draw_form(PanelContext& ctx) {
     ImGui::TextWrapped("No dissection of layer %s is loaded yet.", studio.settings.layer.c_str());
   }
   if (!studio.dissection_error.empty()) {
-    ImGui::PushTextWrapPos();
-    ImGui::TextColored(kErrorColor, "%s", studio.dissection_error.c_str());
-    ImGui::PopTextWrapPos();
+    error_text(studio.dissection_error);
   }
   ImGui::TextColored(kDimColor, "cache: %s", out.string().c_str());
   ImGui::Separator();
@@ -248,25 +242,12 @@ void DissectionPanel::draw_job(PanelContext& ctx) {
     const int phase = std::clamp(run_->progress.phase.load(), 0, 4);
     const std::size_t done = run_->progress.done, total = run_->progress.total;
     const char* name = phase == 0 && run_->generator && total > 0 ? "generating samples" : kPhases[phase];
-    const std::string text = total > 0 ? std::string(name) + " " + std::to_string(done) + "/" + std::to_string(total)
-                                       : std::string(name) + "...";
-    ImGui::ProgressBar(total > 0 ? float(double(done) / double(total)) : 0.0f, ImVec2(-1, 0), text.c_str());
+    job_progress(job_, name, done, total, "computing; a cancelled run continues from its last batch");
     if (const std::size_t resumed = run_->progress.resumed_from; resumed > 0)
       ImGui::TextColored(kDimColor, "resumed at image %zu", resumed);
-    const std::string status = job_.status();
-    if (!status.empty()) ImGui::TextColored(kDimColor, "%s", status.c_str());
-    if (ImGui::Button("Cancel")) job_.cancel();
-    ImGui::SameLine();
-    ImGui::TextColored(kDimColor, "computing; a cancelled run continues from its last batch");
     return;
   }
-  if (state == JobState::kFailed && own) {
-    ImGui::PushTextWrapPos();
-    ImGui::TextColored(kErrorColor, "%s", job_.error().c_str());
-    ImGui::PopTextWrapPos();
-  } else if (state == JobState::kCancelled && own) {
-    ImGui::TextColored(kDimColor, "Cancelled.");
-  }
+  if (own) job_outcome(job_, "Cancelled.");
   ImGui::BeginDisabled(layers_.empty());
   if (state == JobState::kFailed && own) {
     if (ImGui::Button("Retry")) start(ctx, false);

@@ -1,6 +1,7 @@
 #include "engine/feature_map_panel.h"
 
 #include <imgui.h>
+#include <imgui_stdlib.h>
 
 #include <algorithm>
 #include <cctype>
@@ -86,14 +87,8 @@ void FeatureMapPanel::draw(PanelContext& ctx) {
   ImGui::SetNextItemWidth(110);
   if (ImGui::Combo("sort", &sort, sorts, 5)) studio.settings.sort = SortKey(sort);
   ImGui::SameLine();
-  if (filter_[0] == '\0' && !studio.settings.concept_filter.empty()) {
-    const std::size_t n = std::min(studio.settings.concept_filter.size(), sizeof(filter_) - 1);
-    studio.settings.concept_filter.copy(filter_, n);
-    filter_[n] = '\0';
-  }
   ImGui::SetNextItemWidth(140);
-  if (ImGui::InputTextWithHint("##filter", "concept filter", filter_, sizeof(filter_)))
-    studio.settings.concept_filter = filter_;
+  ImGui::InputTextWithHint("##filter", "concept filter", &studio.settings.concept_filter);
 
   const analysis::LiveFrame* frame = studio.frame();
   const analysis::LayerDissection* dissection = studio.dissection();

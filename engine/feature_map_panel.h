@@ -19,9 +19,6 @@ std::vector<int> grid_units(int units, SortKey sort, const std::string& filter, 
 
 struct FeatureMapPanel {
   void draw(PanelContext& ctx);
-
- private:
-  char filter_[128] = {};
 };
 
 }  // namespace unitscope::engine

@@ -2,6 +2,8 @@
 
 #include "engine/thread_priority.h"
 
+#include <algorithm>
+#include <thread>
 #include <utility>
 
 namespace unitscope::engine {
@@ -181,5 +183,7 @@ bool JobSlot::take_done(std::uint64_t& handled) const {
   handled = gen;
   return true;
 }
+
+int job_threads() { return std::max(1, int(std::thread::hardware_concurrency()) - 1); }
 
 }  // namespace unitscope::engine

@@ -79,6 +79,9 @@ class JobSlot {
   std::vector<std::shared_ptr<Run>> retired_;  // cancelled, possibly still running
 };
 
+// LibTorch threads for a background job: every core but one, which the UI keeps.
+int job_threads();
+
 // Text for a state, e.g. in a panel's status line.
 const char* to_string(JobState state);
 

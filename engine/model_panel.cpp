@@ -1,10 +1,12 @@
 #include "engine/model_panel.h"
 
 #include <imgui.h>
+#include <imgui_stdlib.h>
 
 #include <algorithm>
 #include <string>
 
+#include "engine/panel_widgets.h"
 #include "engine/studio.h"
 
 namespace unitscope::engine {
@@ -50,21 +52,11 @@ void ModelPanel::draw(PanelContext& ctx) {
   ImGui::SameLine();
   if (ImGui::RadioButton("demo GAN", model == "demo:gan")) studio.open_model("demo:gan");
   if (path_edit_.empty() && model.rfind("demo:", 0) != 0) path_edit_ = model;
-  char buffer[1024];
-  const std::size_t n = std::min(path_edit_.size(), sizeof(buffer) - 1);
-  path_edit_.copy(buffer, n);
-  buffer[n] = '\0';
-  if (ImGui::InputTextWithHint("##model", "model.pt (TorchScript + model.pt.json)", buffer, sizeof(buffer)))
-    path_edit_ = buffer;
+  ImGui::InputTextWithHint("##model", "model.pt (TorchScript + model.pt.json)", &path_edit_);
   ImGui::SameLine();
   if (ImGui::Button("Open") && !path_edit_.empty()) studio.open_model(path_edit_);
 
-  const std::string error = studio.model_error();
-  if (!error.empty()) {
-    ImGui::PushStyleColor(ImGuiCol_Text, IM_COL32(255, 110, 100, 255));
-    ImGui::TextWrapped("%s", error.c_str());
-    ImGui::PopStyleColor();
-  }
+  error_text(studio.model_error());
   const analysis::LiveModelInfo* info = studio.info();
   if (!info) {
     ImGui::TextUnformatted("opening model...");

@@ -1,7 +1,9 @@
 #include "engine/record_panel.h"
 
 #include <imgui.h>
+#include <imgui_stdlib.h>
 
+#include "engine/panel_widgets.h"
 #include "engine/studio.h"
 #include "engine/studio_capture.h"
 
@@ -26,7 +28,7 @@ void RecordPanel::draw(PanelContext& ctx) {
     ImGui::Checkbox("PNG sequence (a directory)", &png_);
     ImGui::SetNextItemWidth(80);
     ImGui::InputInt("fps", &fps_);
-    ImGui::InputText("out", path_, sizeof(path_));
+    ImGui::InputText("out", &path_);
     if (ImGui::Button("Record")) {
       CaptureOptions o;
       o.viewport_only = target_ == 1;
@@ -45,24 +47,22 @@ void RecordPanel::draw(PanelContext& ctx) {
   ImGui::SetNextItemWidth(70);
   if (ImGui::InputFloat("s", &ring_seconds_, 0, 0, "%.0f") && ring_) capture->set_ring(ring_seconds_, fps_);
   if (ring_) {
-    ImGui::InputText("##ring", ring_path_, sizeof(ring_path_));
+    ImGui::InputText("##ring", &ring_path_);
     ImGui::SameLine();
     if (ImGui::Button("Save") && !capture->ring_job().running()) capture->save_ring(ring_path_);
     ImGui::TextDisabled("%zu frames held", capture->ring_frames());
   }
   JobSlot& job = capture->ring_job();
   if (job.state() != JobState::kIdle) ImGui::TextDisabled("%s: %s", to_string(job.state()), job.status().c_str());
-  if (job.state() == JobState::kFailed) ImGui::TextWrapped("%s", job.error().c_str());
+  job_outcome(job, "saving cancelled");
   ImGui::Separator();
-  ImGui::InputText("##still", still_path_, sizeof(still_path_));
+  ImGui::InputText("##still", &still_path_);
   ImGui::SetNextItemWidth(80);
   ImGui::SliderInt("x", &still_scale_, 1, 8);
   ImGui::SameLine();
   if (ImGui::Button("Export still")) capture->request_still(still_path_, still_scale_);
   if (const std::string e = capture->error(); !e.empty()) {
-    ImGui::PushStyleColor(ImGuiCol_Text, IM_COL32(255, 110, 100, 255));
-    ImGui::TextWrapped("%s", e.c_str());
-    ImGui::PopStyleColor();
+    error_text(e);
   } else if (const std::string s = capture->status(); !s.empty()) {
     ImGui::TextWrapped("%s", s.c_str());
   }

@@ -2,6 +2,8 @@
 // of the last seconds to save at any time, and export high-resolution stills for slides.
 #pragma once
 
+#include <string>
+
 #include "engine/panel.h"
 
 namespace unitscope::engine {
@@ -10,9 +12,9 @@ struct RecordPanel {
   void draw(PanelContext& ctx);
 
  private:
-  char path_[512] = "unitscope.mp4";
-  char ring_path_[512] = "last_seconds.mp4";
-  char still_path_[512] = "still.png";
+  std::string path_ = "unitscope.mp4";
+  std::string ring_path_ = "last_seconds.mp4";
+  std::string still_path_ = "still.png";
   int fps_ = 30;
   int target_ = 0;  // 0: the window, 1: the viewport
   bool png_ = false;

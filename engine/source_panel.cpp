@@ -1,10 +1,12 @@
 #include "engine/source_panel.h"
 
 #include <imgui.h>
+#include <imgui_stdlib.h>
 
 #include <algorithm>
 #include <cstdint>
 
+#include "engine/panel_widgets.h"
 #include "engine/studio.h"
 
 namespace unitscope::engine {
@@ -80,11 +82,7 @@ void SourcePanel::draw(PanelContext& ctx) {
       path_edit_ = current;
       path_kind_ = int(s.source);
     }
-    char buffer[1024];
-    const std::size_t n = std::min(path_edit_.size(), sizeof(buffer) - 1);
-    path_edit_.copy(buffer, n);
-    buffer[n] = '\0';
-    if (ImGui::InputText("path", buffer, sizeof(buffer))) path_edit_ = buffer;
+    ImGui::InputText("path", &path_edit_);
     ImGui::SameLine();
     if (ImGui::Button("Open")) {
       current = path_edit_;
@@ -103,9 +101,7 @@ void SourcePanel::draw(PanelContext& ctx) {
     if (source.count() > 0 && position_controls(s.source_index, source.count())) source.set_playing(false, studio.now);
   }
   if (!source.error().empty()) {
-    ImGui::PushStyleColor(ImGuiCol_Text, IM_COL32(255, 110, 100, 255));
-    ImGui::TextWrapped("%s", source.error().c_str());
-    ImGui::PopStyleColor();
+    error_text(source.error());
   } else {
     ImGui::TextWrapped("%s", source.describe().c_str());
   }

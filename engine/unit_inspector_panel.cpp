@@ -15,15 +15,13 @@
 #include "analysis/live_session.h"
 #include "engine/unit_exemplars.h"
 #include "engine/image_cache.h"
+#include "engine/panel_widgets.h"
 #include "engine/studio.h"
 #include "engine/studio_views.h"
 
 namespace unitscope::engine {
 
 namespace {
-
-const ImVec4 kErrorColor(1.0f, 0.35f, 0.35f, 1.0f);
-const ImVec4 kDimColor(0.6f, 0.6f, 0.6f, 1.0f);
 
 struct Exemplar {
   analysis::Image image;  // the composite, RGB
@@ -195,9 +193,7 @@ void UnitInspectorPanel::draw_exemplars(PanelContext& ctx, int unit) {
     const std::string status = job_.status();
     if (!status.empty()) ImGui::TextColored(kDimColor, "%s", status.c_str());
   } else if (state == JobState::kFailed) {
-    ImGui::PushTextWrapPos();
-    ImGui::TextColored(kErrorColor, "%s", job_.error().c_str());
-    ImGui::PopTextWrapPos();
+    error_text(job_.error());
     if (ImGui::Button("Retry")) start_exemplars(ctx, *d, unit);
   }
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <string>
 
+#include "engine/panel_widgets.h"
 #include "engine/studio.h"
 #include "engine/studio_views.h"
 
@@ -75,7 +76,7 @@ void ViewportPanel::draw(PanelContext& ctx) {
   }
   for (const std::string* e : {&studio.inference_error, &paint_error_}) {
     if (e->empty()) continue;
-    draw_text_box(list, ImVec2(origin.x + 8, y), IM_COL32(255, 110, 100, 255), *e, float(w) - 24);
+    draw_text_box(list, ImVec2(origin.x + 8, y), ImGui::ColorConvertFloat4ToU32(kErrorColor), *e, float(w) - 24);
     y += ImGui::CalcTextSize(e->c_str(), nullptr, false, float(w) - 24).y + 8;
   }
   if (!studio.caption.empty()) {

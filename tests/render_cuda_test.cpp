@@ -93,15 +93,7 @@ class InteropLoop {
     Frame& frame = renderer_.begin_frame();
     const VkBufferCopy region{0, 0, bytes_};
     vkCmdCopyBuffer(frame.cmd(), shared_.handle(), readback_.handle(), 1, &region);
-    VkMemoryBarrier2 to_host{VK_STRUCTURE_TYPE_MEMORY_BARRIER_2};
-    to_host.srcStageMask = VK_PIPELINE_STAGE_2_ALL_TRANSFER_BIT;
-    to_host.srcAccessMask = VK_ACCESS_2_TRANSFER_WRITE_BIT;
-    to_host.dstStageMask = VK_PIPELINE_STAGE_2_HOST_BIT;
-    to_host.dstAccessMask = VK_ACCESS_2_HOST_READ_BIT;
-    VkDependencyInfo dep{VK_STRUCTURE_TYPE_DEPENDENCY_INFO};
-    dep.memoryBarrierCount = 1;
-    dep.pMemoryBarriers = &to_host;
-    vkCmdPipelineBarrier2(frame.cmd(), &dep);
+    unitscope::test::transfer_to_host_barrier(frame.cmd());
     SubmitSync sync;
     sync.wait = timeline_.handle();
     sync.wait_stage = VK_PIPELINE_STAGE_2_ALL_TRANSFER_BIT;

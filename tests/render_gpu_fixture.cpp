@@ -148,4 +148,16 @@ bool near_rgb(const std::array<int, 4>& actual, const std::array<float, 3>& expe
   return true;
 }
 
+void transfer_to_host_barrier(VkCommandBuffer cmd) {
+  VkMemoryBarrier2 to_host{VK_STRUCTURE_TYPE_MEMORY_BARRIER_2};
+  to_host.srcStageMask = VK_PIPELINE_STAGE_2_ALL_TRANSFER_BIT;
+  to_host.srcAccessMask = VK_ACCESS_2_TRANSFER_WRITE_BIT;
+  to_host.dstStageMask = VK_PIPELINE_STAGE_2_HOST_BIT;
+  to_host.dstAccessMask = VK_ACCESS_2_HOST_READ_BIT;
+  VkDependencyInfo dep{VK_STRUCTURE_TYPE_DEPENDENCY_INFO};
+  dep.memoryBarrierCount = 1;
+  dep.pMemoryBarriers = &to_host;
+  vkCmdPipelineBarrier2(cmd, &dep);
+}
+
 }  // namespace unitscope::test

@@ -66,4 +66,7 @@ std::array<int, 4> pixel(const render::CapturedFrame& frame, std::uint32_t x, st
 // |a - b| <= tolerance for every channel of rgb (alpha ignored), with 0..1 floats scaled to 255.
 bool near_rgb(const std::array<int, 4>& actual, const std::array<float, 3>& expected, int tolerance);
 
+// Makes transfer writes recorded before it visible to host reads once the submission has finished.
+void transfer_to_host_barrier(VkCommandBuffer cmd);
+
 }  // namespace unitscope::test
