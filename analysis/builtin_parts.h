@@ -2,8 +2,10 @@
 #pragma once
 
 #include <ATen/CPUGeneratorImpl.h>
+#include <ATen/Parallel.h>
 #include <torch/nn.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <functional>
@@ -129,26 +131,62 @@ inline torch::nn::Conv2d conv(int in, int out, int k, int stride, int pad, bool 
       torch::nn::Conv2dOptions(in, out, k).stride(stride).padding(pad).bias(bias));
 }
 
+// Tensors of at least this many values are drawn in parallel, kInitChunk values per generator.
+constexpr std::int64_t kParallelInit = std::int64_t{1} << 20;
+constexpr std::int64_t kInitChunk = std::int64_t{1} << 16;
+
+// Draws a tensor's values from N(a, b) (`normal`) or U(a, b). Small tensors take the next values
+// of `gen`, so small networks (the demo models, which tools/ trains from this start) keep their
+// weights; a large one is cut into chunks whose generators are seeded from (seed, tensor, chunk),
+// so threads may fill them in any order with the same result.
+inline void init_values(const at::Tensor& t, bool normal, double a, double b, at::Generator& gen,
+                        std::uint64_t seed, std::uint64_t tensor) {
+  const at::Tensor flat = t.detach().view(-1);
+  const std::int64_t n = flat.numel();
+  auto draw = [&](at::Tensor values, at::Generator& g) {
+    if (normal) {
+      values.normal_(a, b, g);
+    } else {
+      values.uniform_(a, b, g);
+    }
+  };
+  if (n < kParallelInit) {
+    draw(flat, gen);
+    return;
+  }
+  at::parallel_for(0, (n + kInitChunk - 1) / kInitChunk, 1, [&](std::int64_t begin, std::int64_t end) {
+    for (std::int64_t c = begin; c < end; ++c) {
+      // splitmix64 of the three numbers: well-spread seeds for neighbouring chunks.
+      std::uint64_t z = seed ^ (tensor << 40) ^ static_cast<std::uint64_t>(c);
+      z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+      z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+      at::Generator g = at::make_generator<at::CPUGeneratorImpl>(z ^ (z >> 31));
+      draw(flat.narrow(0, c * kInitChunk, std::min(kInitChunk, n - c * kInitChunk)), g);
+    }
+  });
+}
+
 // torchvision's initialisation, drawn from a private generator so the global RNG is untouched.
 inline void init_like_torchvision(torch::nn::Module& net, std::uint64_t seed, bool normal_linear) {
   torch::NoGradGuard no_grad;
   at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(seed);
+  std::uint64_t tensor = 0;
   for (auto& m : net.modules(/*include_self=*/false)) {
     if (auto* c = m->as<torch::nn::Conv2d>()) {
       const double fan_out = double(c->weight.size(0)) * c->weight.size(2) * c->weight.size(3);
-      c->weight.normal_(0.0, std::sqrt(2.0 / fan_out), gen);
+      init_values(c->weight, true, 0.0, std::sqrt(2.0 / fan_out), gen, seed, tensor++);
       if (c->bias.defined()) c->bias.zero_();
     } else if (auto* b = m->as<torch::nn::BatchNorm2d>()) {
       b->weight.fill_(1.0);
       b->bias.zero_();
     } else if (auto* l = m->as<torch::nn::Linear>()) {
       if (normal_linear) {
-        l->weight.normal_(0.0, 0.01, gen);
+        init_values(l->weight, true, 0.0, 0.01, gen, seed, tensor++);
         l->bias.zero_();
       } else {
         const double bound = 1.0 / std::sqrt(double(l->weight.size(1)));
-        l->weight.uniform_(-bound, bound, gen);
-        l->bias.uniform_(-bound, bound, gen);
+        init_values(l->weight, false, -bound, bound, gen, seed, tensor++);
+        init_values(l->bias, false, -bound, bound, gen, seed, tensor++);
       }
     }
   }

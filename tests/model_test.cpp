@@ -343,6 +343,11 @@ TEST_CASE("built-in weights are seeded") {
   const at::Tensor ya = a->forward(x, {}).output;
   DOCTEST_CHECK(max_diff(ya, b->forward(x, {}).output) == 0.0);
   DOCTEST_CHECK(max_diff(ya, c->forward(x, {}).output) > 0.0);
+  // Large tensors are drawn by several threads in chunks: one thread gives the same weights.
+  set_threads(1);
+  auto d = open_model(ModelSpec{"builtin:resnet18", {}, 5});
+  set_threads(0);
+  DOCTEST_CHECK(max_diff(ya, d->forward(x, {}).output) == 0.0);
 }
 
 TEST_CASE("a VGG-like built-in saves as an archive and reopens through its sidecar") {

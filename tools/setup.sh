@@ -8,6 +8,9 @@ packages=(
   libglfw3-dev libx11-dev xvfb xauth imagemagick
   libimgui-dev libglm-dev doctest-dev libstb-dev nlohmann-json3-dev libcli11-dev libbenchmark-dev
   libtorch-dev python3-torch
+  # LibTorch's matrix products go through the libblas.so.3 alternative: OpenBLAS's OpenMP build
+  # replaces the reference BLAS (a VGG16 forward twice as fast) and shares LibTorch's threads.
+  libopenblas0-openmp
   libavcodec-dev libavformat-dev libavutil-dev libswscale-dev ffmpeg
 )
 
