@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "analysis/activation_cache.h"
 #include "analysis/broden_dataset.h"
 #include "analysis/world_batches.h"
 #include "analysis/dissection_report.h"
@@ -73,7 +74,8 @@ class Run {
   void choose_thresholds();
   void tally_pass();
   void tally_batch(std::vector<BrodenSample>& batch);
-  void read_cache(std::size_t li, std::uint64_t first, std::uint64_t count, std::vector<float>& out) const;
+  void open_caches(bool create);
+  std::span<const float> read_cache(std::size_t li, std::uint64_t first, std::uint64_t count);
   LayerResult layer_result(std::size_t li) const;
   DissectionResult result() const;
   void write_outputs(const DissectionResult& result, bool report);
@@ -103,7 +105,8 @@ class Run {
   double tally_seconds_ = 0.0;
   double model_seconds_ = 0.0;
   DissectTimings timings_;
-  std::vector<float> maps_, maxima_;  // one layer's batch, reused so that pages stay mapped
+  std::vector<ActivationCache> caches_;  // per layer, open until the report is written
+  std::vector<float> maxima_;  // one layer's batch, reused so that pages stay mapped
   std::optional<BilinearAxis> ys_, xs_;  // the last image's tally axes
   std::size_t batches_ = 0;
   bool simulated_stop_ = false;
@@ -183,11 +186,10 @@ void Run::load_or_start() {
                   " to start over");
     }
     state_ = std::move(s);
+    if (state_.phase < kPhaseDone) open_caches(/*create=*/false);
     // Activations past the checkpoint belong to a batch that was lost; drop them.
     if (state_.phase <= kPhaseForward) {
-      for (std::size_t li = 0; li < state_.layers.size(); ++li) {
-        if (fs::exists(cache_path(li))) fs::resize_file(cache_path(li), state_.layers[li].cache_bytes);
-      }
+      for (std::size_t li = 0; li < caches_.size(); ++li) caches_[li].truncate(state_.layers[li].cache_bytes);
     }
     return;
   }
@@ -195,10 +197,13 @@ void Run::load_or_start() {
   state_.fingerprint = fingerprint;
   state_.phase = kPhaseForward;
   state_.layers.resize(options_.layers.size());
-  for (std::size_t li = 0; li < options_.layers.size(); ++li) {
-    std::ofstream(cache_path(li), std::ios::binary | std::ios::trunc);
-  }
+  open_caches(/*create=*/true);
   save();
+}
+
+void Run::open_caches(bool create) {
+  caches_.clear();
+  for (std::size_t li = 0; li < options_.layers.size(); ++li) caches_.emplace_back(cache_path(li), create);
 }
 
 void Run::save() const {
@@ -301,10 +306,7 @@ void Run::forward_batch(std::vector<BrodenSample>& batch) {
     }
     {
       Stopwatch watch(timings_.cache);
-      std::fstream f(cache_path(li), std::ios::binary | std::ios::in | std::ios::out);
-      f.seekp(static_cast<std::streamoff>(layer.cache_bytes));
-      f.write(static_cast<const char*>(acts.data_ptr()), static_cast<std::streamsize>(acts.nbytes()));
-      if (!f) throw Error("cannot write the activation cache " + cache_path(li).string());
+      caches_[li].append(acts.data_ptr(), acts.nbytes());
     }
     layer.cache_bytes += static_cast<std::uint64_t>(acts.nbytes());
     Stopwatch watch(timings_.statistics);
@@ -326,24 +328,21 @@ void Run::forward_batch(std::vector<BrodenSample>& batch) {
   count_batch();
 }
 
-void Run::read_cache(std::size_t li, std::uint64_t first, std::uint64_t count, std::vector<float>& out) const {
-  const LayerState& layer = state_.layers[li];
-  out.resize(static_cast<std::size_t>(count * layer.image_bytes() / sizeof(float)));
-  std::ifstream f(cache_path(li), std::ios::binary);
-  f.seekg(static_cast<std::streamoff>(first * layer.image_bytes()));
-  f.read(reinterpret_cast<char*>(out.data()), static_cast<std::streamsize>(count * layer.image_bytes()));
-  if (!f) {
+std::span<const float> Run::read_cache(std::size_t li, std::uint64_t first, std::uint64_t count) {
+  const std::uint64_t floats = state_.layers[li].image_bytes() / sizeof(float);
+  if ((first + count) * floats * sizeof(float) > caches_[li].size()) {
     throw Error("the activation cache " + cache_path(li).string() +
                 " is shorter than its checkpoint; delete " + state_dir().string() + " to start over");
   }
+  return caches_[li].floats(first * floats, count * floats);
 }
 
 void Run::choose_thresholds() {
   Stopwatch watch(timings_.thresholds);
   analysis::choose_thresholds(state_.layers, options_.convention, options_.sketch_k, state_.seg_sizes,
                               static_cast<std::size_t>(options_.batch), kRefineMemory,
-                              [&](std::size_t li, std::uint64_t first, std::uint64_t count, std::vector<float>& out) {
-                                read_cache(li, first, count, out);
+                              [&](std::size_t li, std::uint64_t first, std::uint64_t count) {
+                                return read_cache(li, first, count);
                               });
   for (LayerState& layer : state_.layers) {
     layer.tally = IouTally(static_cast<int>(layer.units()), static_cast<int>(label_names_.size()),
@@ -402,19 +401,20 @@ void Run::tally_batch(std::vector<BrodenSample>& batch) {
     const auto units = static_cast<std::size_t>(layer.units());
     const auto map_size = static_cast<std::size_t>(layer.map_size());
     const int h = static_cast<int>(layer.shape[1]), w = static_cast<int>(layer.shape[2]);
+    std::span<const float> batch_maps;
     {
       Stopwatch watch(timings_.cache);
-      read_cache(li, first, batch.size(), maps_);
+      batch_maps = read_cache(li, first, batch.size());
     }
     Stopwatch watch(timings_.tally);
-    map_maxima(maps_, map_size, maxima_);
+    map_maxima(batch_maps, map_size, maxima_);
     std::vector<float> thr;
     for (double t : layer.thresholds) thr.push_back(round_down(t));
     for (std::size_t i = 0; i < batch.size(); ++i) {
       const ImageLabels& labels = arranged[i];
       if (!ys_ || ys_->in != h || ys_->out != labels.sh) ys_.emplace(h, labels.sh);
       if (!xs_ || xs_->in != w || xs_->out != labels.sw) xs_.emplace(w, labels.sw);
-      const float* maps = maps_.data() + i * units * map_size;
+      const float* maps = batch_maps.data() + i * units * map_size;
       const float* maxima = maxima_.data() + i * units;
       tally_image_shared(layer.tally, labels);
       // Units are independent: LibTorch's threads share them (they idle between forward passes).
@@ -506,17 +506,14 @@ void Run::write_outputs(const DissectionResult& r, bool report) {
   std::vector<std::vector<std::vector<ReportThumbnail>>> thumbs(r.layers.size());
   for (std::size_t li = 0; li < r.layers.size(); ++li) {
     const LayerState& layer = state_.layers[li];
-    std::ifstream cache(cache_path(li), std::ios::binary);
     const auto map_size = static_cast<std::size_t>(layer.map_size());
-    std::vector<float> map(map_size);
+    const auto image_floats = static_cast<std::uint64_t>(layer.image_bytes() / sizeof(float));
     thumbs[li].resize(r.layers[li].units.size());
     for (const UnitResult& u : r.layers[li].units) {
       const std::size_t n = std::min<std::size_t>(u.top.size(), static_cast<std::size_t>(options_.report_images));
       for (std::size_t t = 0; t < n; ++t) {
-        cache.seekg(static_cast<std::streamoff>(u.top[t].position * layer.image_bytes() +
-                                                static_cast<std::uint64_t>(u.unit) * map_size * sizeof(float)));
-        cache.read(reinterpret_cast<char*>(map.data()), static_cast<std::streamsize>(map_size * sizeof(float)));
-        if (!cache) throw Error("cannot read the activation cache " + cache_path(li).string());
+        const std::span<const float> map = caches_[li].floats(
+            u.top[t].position * image_floats + static_cast<std::uint64_t>(u.unit) * map_size, map_size);
         thumbnail_source(u.top[t].position);
         thumbs[li][static_cast<std::size_t>(u.unit)].push_back(
             {u.top[t].position, mask_layer(map, static_cast<int>(layer.shape[1]),
@@ -543,14 +540,17 @@ DissectionResult Run::run() {
   DissectionResult r = result();
   if (state_.phase == kPhaseReport) {
     write_outputs(r, options_.write_report);
+    caches_.clear();
     if (!options_.keep_cache) {
       for (std::size_t li = 0; li < options_.layers.size(); ++li) fs::remove(cache_path(li));
     }
     state_.phase = kPhaseDone;
     save();
   } else {
-    // Done before: the tables are rewritten (identically); report.html needs the deleted cache.
-    write_outputs(r, options_.write_report && fs::exists(cache_path(0)));
+    // Done before: the tables are rewritten (identically); report.html needs the cache, if kept.
+    const bool kept = fs::exists(cache_path(0));
+    if (kept && options_.write_report) open_caches(/*create=*/false);
+    write_outputs(r, options_.write_report && kept);
   }
   progress_.phase = kPhaseDone;
   return r;

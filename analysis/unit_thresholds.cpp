@@ -3,7 +3,9 @@
 #include <ATen/Parallel.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <stdexcept>
 #include <utility>
@@ -28,21 +30,112 @@ class Axes {
   std::map<std::pair<int, int>, BilinearAxis> axes_;
 };
 
-// How many images one read covers, and an iteration over the cache in such chunks.
+// The cache in reads of `chunk` images: each(first image, count, maps, maxima) for each read.
 template <typename Each>
-void over_cache(const LayerState& layer, std::size_t li, std::uint64_t images, std::size_t chunk,
-                const CacheReader& read, Each&& each) {
-  std::vector<float> maps, maxima;
+void over_chunks(const LayerState& layer, std::size_t li, std::uint64_t images, std::size_t chunk,
+                 const CacheReader& read, Each&& each) {
+  std::vector<float> maxima;
   const auto map_size = static_cast<std::size_t>(layer.map_size());
   for (std::uint64_t first = 0; first < images; first += chunk) {
     const std::uint64_t n = std::min<std::uint64_t>(chunk, images - first);
-    read(li, first, n, maps);
+    const std::span<const float> maps = read(li, first, n);
     map_maxima(maps, map_size, maxima);
-    for (std::uint64_t i = 0; i < n; ++i) {
-      const std::size_t units = static_cast<std::size_t>(layer.units());
-      each(first + i, maps.data() + i * units * map_size, maxima.data() + i * units);
+    each(first, n, maps.data(), maxima.data());
+  }
+}
+
+// The same, image by image: each(image, maps, maxima).
+template <typename Each>
+void over_cache(const LayerState& layer, std::size_t li, std::uint64_t images, std::size_t chunk,
+                const CacheReader& read, Each&& each) {
+  const auto units = static_cast<std::size_t>(layer.units());
+  const auto map_size = static_cast<std::size_t>(layer.map_size());
+  over_chunks(layer, li, images, chunk, read,
+              [&](std::uint64_t first, std::uint64_t n, const float* maps, const float* maxima) {
+                for (std::uint64_t i = 0; i < n; ++i) {
+                  each(first + i, maps + i * units * map_size, maxima + i * units);
+                }
+              });
+}
+
+// Units whose cutoff rose above their quantile (later images much weaker than early ones) are
+// counted again from the cache, threads splitting the units. pnas first tries a cutoff at the 0.97
+// level of a grid sample of the upsampled values (every 8th pixel of evenly spread images), then,
+// for units where even that was too high, none.
+void recount(LayerState& layer, std::size_t li, std::vector<int> redo, bool upsampled, int sketch_k, double q,
+             std::span<const std::int32_t> seg_sizes, std::size_t chunk, const CacheReader& read, Axes& axes) {
+  constexpr std::size_t kSamples = std::size_t{1} << 16;
+  const std::uint64_t images = seg_sizes.size() / 2;
+  const int h = static_cast<int>(layer.shape[1]), w = static_cast<int>(layer.shape[2]);
+  const auto units = static_cast<std::size_t>(layer.units());
+  const auto map_size = static_cast<std::size_t>(layer.map_size());
+  // Runs each(image axes, i, unit, image, map, maximum) for every redo unit i over every image,
+  // threads splitting the units; `stride` > 1 visits every stride-th image only.
+  auto over_units = [&](std::uint64_t stride, auto&& each) {
+    over_chunks(layer, li, images, chunk, read,
+                [&](std::uint64_t first, std::uint64_t n, const float* maps, const float* maxima) {
+      std::vector<std::pair<const BilinearAxis*, const BilinearAxis*>> image_axes;
+      for (std::uint64_t i = 0; i < n && upsampled; ++i) {
+        const std::uint64_t image = first + i;
+        image_axes.emplace_back(&axes.get(h, seg_sizes[2 * image]), &axes.get(w, seg_sizes[2 * image + 1]));
+      }
+      at::parallel_for(0, static_cast<std::int64_t>(redo.size()), 1, [&](std::int64_t b, std::int64_t e) {
+        for (auto r = static_cast<std::size_t>(b); r < static_cast<std::size_t>(e); ++r) {
+          const auto u = static_cast<std::size_t>(redo[r]);
+          for (std::uint64_t i = 0; i < n; ++i) {
+            if ((first + i) % stride != 0) continue;
+            const auto axes_of = upsampled ? image_axes[i] : std::make_pair(nullptr, nullptr);
+            each(axes_of, r, u, first + i, maps + (i * units + u) * map_size, maxima[i * units + u]);
+          }
+        }
+      });
+    });
+  };
+  if (!upsampled) {
+    std::vector<QuantileSketch> sketches(redo.size(), QuantileSketch(sketch_k));
+    over_units(1, [&](auto, std::size_t r, std::size_t, std::uint64_t, const float* map, float maximum) {
+      feed_sketches(std::span(&sketches[r], 1), map, &maximum, h, w, false, 0, 0);
+    });
+    for (std::size_t r = 0; r < redo.size(); ++r) layer.sketches[static_cast<std::size_t>(redo[r])] = std::move(sketches[r]);
+    return;
+  }
+  std::vector<float> cutoffs(redo.size(), -std::numeric_limits<float>::infinity());
+  {
+    const std::uint64_t grid = static_cast<std::uint64_t>((seg_sizes[0] + 7) / 8) * static_cast<std::uint64_t>((seg_sizes[1] + 7) / 8);
+    const std::uint64_t stride = std::max<std::uint64_t>(1, images * grid / kSamples);
+    std::vector<std::vector<float>> samples(redo.size());
+    over_units(stride, [&](auto image_axes, std::size_t r, std::size_t, std::uint64_t, const float* map, float) {
+      const BilinearAxis& ys = *image_axes.first;
+      const BilinearAxis& xs = *image_axes.second;
+      for (int y = std::min(4, ys.out - 1); y < ys.out; y += 8) {
+        for (int x = std::min(4, xs.out - 1); x < xs.out; x += 8) samples[r].push_back(bilinear_value(map, w, ys, xs, y, x));
+      }
+    });
+    for (std::size_t r = 0; r < redo.size(); ++r) {
+      if (samples[r].empty()) continue;
+      const auto nth = samples[r].begin() + static_cast<std::ptrdiff_t>(samples[r].size() * 97 / 100);
+      std::nth_element(samples[r].begin(), nth, samples[r].end());
+      cutoffs[r] = *nth;
     }
   }
+  for (int attempt = 0; attempt < 2 && !redo.empty(); ++attempt) {
+    std::vector<TailHistogram> histograms(redo.size());
+    for (std::size_t r = 0; r < redo.size(); ++r) histograms[r].raise_cutoff_to(cutoffs[r]);
+    over_units(1, [&](auto image_axes, std::size_t r, std::size_t, std::uint64_t, const float* map, float maximum) {
+      feed_histograms(std::span(&histograms[r], 1), map, &maximum, h, w, *image_axes.first, *image_axes.second);
+    });
+    std::vector<int> again;
+    for (std::size_t r = 0; r < redo.size(); ++r) {
+      if (histograms[r].bracket(q)) {
+        layer.histograms[static_cast<std::size_t>(redo[r])] = std::move(histograms[r]);
+      } else {
+        again.push_back(redo[r]);
+      }
+    }
+    redo = std::move(again);
+    cutoffs.assign(redo.size(), -std::numeric_limits<float>::infinity());
+  }
+  if (!redo.empty()) throw std::logic_error("unit thresholds: a histogram with no cutoff misses its quantile");
 }
 
 }  // namespace
@@ -51,19 +144,24 @@ bool map_maxima(std::span<const float> maps, std::size_t map_size, std::vector<f
   const std::size_t n = map_size == 0 ? 0 : maps.size() / map_size;
   maxima.resize(n);
   // x * 0 is 0 for finite x and NaN otherwise: one sum per map finds any NaN or infinity.
-  float poison = 0.0f;
-  for (std::size_t m = 0; m < n; ++m) {
-    const float* map = maps.data() + m * map_size;
-    float best = map[0];
-    float zero = 0.0f;
-    for (std::size_t i = 0; i < map_size; ++i) {
-      best = map[i] > best ? map[i] : best;
-      zero += map[i] * 0.0f;
+  std::atomic<bool> finite{true};
+  const auto grain = static_cast<std::int64_t>(std::max<std::size_t>(1, (std::size_t{1} << 14) / std::max<std::size_t>(1, map_size)));
+  at::parallel_for(0, static_cast<std::int64_t>(n), grain, [&](std::int64_t begin, std::int64_t end) {
+    float poison = 0.0f;
+    for (auto m = static_cast<std::size_t>(begin); m < static_cast<std::size_t>(end); ++m) {
+      const float* map = maps.data() + m * map_size;
+      float best = map[0];
+      float zero = 0.0f;
+      for (std::size_t i = 0; i < map_size; ++i) {
+        best = map[i] > best ? map[i] : best;
+        zero += map[i] * 0.0f;
+      }
+      maxima[m] = best;
+      poison += zero;
     }
-    maxima[m] = best;
-    poison += zero;
-  }
-  return poison == 0.0f;
+    if (poison != 0.0f) finite = false;
+  });
+  return finite;
 }
 
 void observe_batch(LayerState& layer, Convention convention, int sketch_k, const float* maps,
@@ -160,41 +258,14 @@ void choose_thresholds(std::vector<LayerState>& layers, Convention convention, i
   const bool upsampled = convention_upsampled_quantile(convention);
   const std::uint64_t images = seg_sizes.size() / 2;
   Axes axes;
-  // Units whose cutoff rose above their quantile: counted again from the cache, keeping everything.
   for (std::size_t li = 0; li < layers.size(); ++li) {
     LayerState& layer = layers[li];
-    const int h = static_cast<int>(layer.shape[1]), w = static_cast<int>(layer.shape[2]);
-    const auto map_size = static_cast<std::size_t>(layer.map_size());
     std::vector<int> redo;
     for (std::size_t u = 0; u < static_cast<std::size_t>(layer.units()); ++u) {
       const bool ok = upsampled ? layer.histograms[u].bracket(q).has_value() : layer.sketches[u].quantile(q).has_value();
       if (!ok) redo.push_back(static_cast<int>(u));
     }
-    if (redo.empty()) continue;
-    std::vector<TailHistogram> histograms(upsampled ? redo.size() : 0);
-    std::vector<QuantileSketch> sketches(upsampled ? 0 : redo.size(), QuantileSketch(sketch_k));
-    std::vector<float> one(redo.size() * map_size), one_max(redo.size());
-    over_cache(layer, li, images, chunk, read, [&](std::uint64_t image, const float* maps, const float* maxima) {
-      for (std::size_t i = 0; i < redo.size(); ++i) {
-        const auto u = static_cast<std::size_t>(redo[i]);
-        std::copy(maps + u * map_size, maps + (u + 1) * map_size, one.begin() + static_cast<std::ptrdiff_t>(i * map_size));
-        one_max[i] = maxima[u];
-      }
-      if (upsampled) {
-        const int sh = seg_sizes[2 * image], sw = seg_sizes[2 * image + 1];
-        feed_histograms(histograms, one.data(), one_max.data(), h, w, axes.get(h, sh), axes.get(w, sw));
-      } else {
-        feed_sketches(sketches, one.data(), one_max.data(), h, w, false, 0, 0);
-      }
-    });
-    for (std::size_t i = 0; i < redo.size(); ++i) {
-      const auto u = static_cast<std::size_t>(redo[i]);
-      if (upsampled) {
-        layer.histograms[u] = std::move(histograms[i]);
-      } else {
-        layer.sketches[u] = std::move(sketches[i]);
-      }
-    }
+    if (!redo.empty()) recount(layer, li, redo, upsampled, sketch_k, q, seg_sizes, chunk, read, axes);
   }
   if (!upsampled) {
     for (LayerState& layer : layers) {
@@ -236,14 +307,23 @@ void choose_thresholds(std::vector<LayerState>& layers, Convention convention, i
       if (units.empty()) continue;
       const LayerState& layer = layers[li];
       const int h = static_cast<int>(layer.shape[1]), w = static_cast<int>(layer.shape[2]);
-      over_cache(layer, li, images, chunk, read, [&](std::uint64_t image, const float* maps, const float* maxima) {
-        const int sh = seg_sizes[2 * image], sw = seg_sizes[2 * image + 1];
-        const BilinearAxis& ys = axes.get(h, sh);
-        const BilinearAxis& xs = axes.get(w, sw);
-        at::parallel_for(0, static_cast<std::int64_t>(units.size()), 16, [&](std::int64_t b, std::int64_t e) {
-          const auto first = static_cast<std::size_t>(b), n = static_cast<std::size_t>(e - b);
-          refine_image(std::span(refiners).subspan(first, n), std::span<const int>(units).subspan(first, n), maps,
-                       maxima, h, w, ys, xs);
+      const auto units_per_image = static_cast<std::size_t>(layer.units());
+      const auto map_size = static_cast<std::size_t>(layer.map_size());
+      over_chunks(layer, li, images, chunk, read,
+                  [&](std::uint64_t first_image, std::uint64_t n, const float* maps, const float* maxima) {
+        std::vector<std::pair<const BilinearAxis*, const BilinearAxis*>> image_axes;
+        for (std::uint64_t i = 0; i < n; ++i) {
+          const std::uint64_t image = first_image + i;
+          image_axes.emplace_back(&axes.get(h, seg_sizes[2 * image]), &axes.get(w, seg_sizes[2 * image + 1]));
+        }
+        // Threads split the units, each over the whole chunk: one parallel region per read.
+        at::parallel_for(0, static_cast<std::int64_t>(units.size()), 4, [&](std::int64_t b, std::int64_t e) {
+          const auto first = static_cast<std::size_t>(b), count = static_cast<std::size_t>(e - b);
+          for (std::uint64_t i = 0; i < n; ++i) {
+            refine_image(std::span(refiners).subspan(first, count), std::span<const int>(units).subspan(first, count),
+                         maps + i * units_per_image * map_size, maxima + i * units_per_image, h, w,
+                         *image_axes[i].first, *image_axes[i].second);
+          }
         });
       });
       for (std::size_t i = 0; i < units.size(); ++i) {

@@ -24,9 +24,8 @@ void observe_batch(LayerState& layer, Convention convention, int sketch_k, const
                    const float* maxima, std::span<const std::int32_t> seg_sizes, std::size_t images,
                    std::uint64_t batch_number);
 
-// Reads images [first, first + count) of a layer's activation cache into `out`.
-using CacheReader =
-    std::function<void(std::size_t layer, std::uint64_t first, std::uint64_t count, std::vector<float>& out)>;
+// Images [first, first + count) of a layer's activation cache, valid until the next call.
+using CacheReader = std::function<std::span<const float>(std::size_t layer, std::uint64_t first, std::uint64_t count)>;
 
 // After pass 1: sets every layer's thresholds and clears its statistics. pnas reads the cache again
 // (`chunk` images at a time) to look at the values in each unit's quantile bin, with at most about

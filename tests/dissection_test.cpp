@@ -311,9 +311,8 @@ TEST_CASE("exact thresholds do not depend on the refine step's memory, batches o
     const double t = position - static_cast<double>(lo);
     expected.push_back(static_cast<double>(all[lo]) * (1.0 - t) + static_cast<double>(all[lo + 1]) * t);
   }
-  const CacheReader read = [&](std::size_t, std::uint64_t first, std::uint64_t count, std::vector<float>& out) {
-    out.assign(cache.begin() + static_cast<std::ptrdiff_t>(first * kImageFloats),
-               cache.begin() + static_cast<std::ptrdiff_t>((first + count) * kImageFloats));
+  const CacheReader read = [&](std::size_t, std::uint64_t first, std::uint64_t count) {
+    return std::span<const float>(cache.data() + first * kImageFloats, count * kImageFloats);
   };
   for (const std::size_t batch : {1, 4, 24}) {
     for (const std::size_t memory : {std::size_t{1}, std::size_t{1} << 30}) {
