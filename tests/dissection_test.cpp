@@ -280,27 +280,30 @@ TEST_CASE("pnas thresholds are the exact 0.99 quantile of the upsampled maps") {
   }
 }
 
-TEST_CASE("exact thresholds do not depend on the refine step's memory, batches or a floor set too high") {
-  // 3 units of 5 x 5 maps over 24 images whose segmentations alternate 17 x 13 and 9 x 9.
-  constexpr int kUnits = 3, kSide = 5, kCount = 24;
-  constexpr std::size_t kImageFloats = kUnits * kSide * kSide;
-  std::mt19937 rng(9);
-  std::exponential_distribution<float> tail(1.0f);
-  std::vector<float> cache(kCount * kImageFloats);
-  for (auto& v : cache) v = tail(rng);
+namespace {
+
+// 3 units of 5 x 5 maps over 24 images whose segmentations alternate 17 x 13 and 9 x 9.
+constexpr int kUnits = 3, kSide = 5, kCount = 24;
+constexpr std::size_t kImageFloats = kUnits * kSide * kSide;
+
+std::vector<std::int32_t> alternating_segmentations() {
   std::vector<std::int32_t> seg;
   for (int i = 0; i < kCount; ++i) {
     seg.push_back(i % 2 ? 17 : 9);
     seg.push_back(i % 2 ? 13 : 9);
   }
-  // Brute force: every upsampled value of each unit, numpy's linear 0.99 quantile.
+  return seg;
+}
+
+// Brute force: every upsampled value of each unit, numpy's linear 0.99 quantile.
+std::vector<double> brute_force_thresholds(const std::vector<float>& cache, const std::vector<std::int32_t>& seg) {
   std::vector<double> expected;
   for (int u = 0; u < kUnits; ++u) {
     std::vector<float> all;
-    for (int i = 0; i < kCount; ++i) {
-      const int sh = seg[2 * static_cast<std::size_t>(i)], sw = seg[2 * static_cast<std::size_t>(i) + 1];
+    for (std::size_t i = 0; i < seg.size() / 2; ++i) {
+      const int sh = seg[2 * i], sw = seg[2 * i + 1];
       std::vector<float> up(static_cast<std::size_t>(sh * sw));
-      upsample_bilinear(std::span(cache.data() + static_cast<std::size_t>(i) * kImageFloats + static_cast<std::size_t>(u) * kSide * kSide,
+      upsample_bilinear(std::span(cache.data() + i * kImageFloats + static_cast<std::size_t>(u) * kSide * kSide,
                                   kSide * kSide),
                         BilinearAxis(kSide, sh), BilinearAxis(kSide, sw), up);
       all.insert(all.end(), up.begin(), up.end());
@@ -311,25 +314,71 @@ TEST_CASE("exact thresholds do not depend on the refine step's memory, batches o
     const double t = position - static_cast<double>(lo);
     expected.push_back(static_cast<double>(all[lo]) * (1.0 - t) + static_cast<double>(all[lo + 1]) * t);
   }
+  return expected;
+}
+
+// Pass 1 in batches, then choose_thresholds reading `cache` `chunk` images at a time.
+std::vector<double> streamed_thresholds(const std::vector<float>& cache, const std::vector<std::int32_t>& seg,
+                                        std::size_t batch, std::size_t memory, std::size_t chunk = 5) {
   const CacheReader read = [&](std::size_t, std::uint64_t first, std::uint64_t count) {
     return std::span<const float>(cache.data() + first * kImageFloats, count * kImageFloats);
   };
+  std::vector<LayerState> layers(1);
+  layers[0].shape = {kUnits, kSide, kSide};
+  std::vector<float> maxima;
+  for (std::size_t first = 0; first < seg.size() / 2; first += batch) {
+    const std::span<const float> maps(cache.data() + first * kImageFloats, batch * kImageFloats);
+    REQUIRE(map_maxima(maps, kSide * kSide, maxima));
+    observe_batch(layers[0], Convention::kPnas, 1024, maps.data(), maxima.data(),
+                  std::span<const std::int32_t>(seg).subspan(2 * first, 2 * batch), batch, first / batch + 1);
+  }
+  choose_thresholds(layers, Convention::kPnas, 1024, seg, chunk, memory, read);
+  DOCTEST_CHECK(layers[0].histograms.empty());
+  return layers[0].thresholds;
+}
+
+}  // namespace
+
+TEST_CASE("exact thresholds do not depend on the refine step's memory, batches or a floor set too high") {
+  std::mt19937 rng(9);
+  std::exponential_distribution<float> tail(1.0f);
+  std::vector<float> cache(kCount * kImageFloats);
+  for (auto& v : cache) v = tail(rng);
+  const std::vector<std::int32_t> seg = alternating_segmentations();
+  const std::vector<double> expected = brute_force_thresholds(cache, seg);
   for (const std::size_t batch : {1, 4, 24}) {
     for (const std::size_t memory : {std::size_t{1}, std::size_t{1} << 30}) {
       INFO("batch " << batch << ", memory " << memory);
-      std::vector<LayerState> layers(1);
-      layers[0].shape = {kUnits, kSide, kSide};
-      std::vector<float> maxima;
-      for (std::size_t first = 0; first < kCount; first += batch) {
-        const std::span<const float> maps(cache.data() + first * kImageFloats, batch * kImageFloats);
-        REQUIRE(map_maxima(maps, kSide * kSide, maxima));
-        observe_batch(layers[0], Convention::kPnas, 1024, maps.data(), maxima.data(),
-                      std::span<const std::int32_t>(seg).subspan(2 * first, 2 * batch), batch, first / batch + 1);
-      }
-      choose_thresholds(layers, Convention::kPnas, 1024, seg, 5, memory, read);
-      CHECK(layers[0].thresholds == expected);
-      CHECK(layers[0].histograms.empty());
+      CHECK(streamed_thresholds(cache, seg, batch, memory) == expected);
     }
+  }
+}
+
+TEST_CASE("exact thresholds survive early images far stronger than later ones") {
+  // 240 images of 17 x 13; the first 80 are 1000 times stronger, so pass 1's cutoff rises above
+  // every unit's quantile and all three are counted again, from the cutoff a grid sample of the
+  // whole cache gives. (The test above covers units for which that sample's cutoff is too high.)
+  constexpr std::size_t kImages = 240;
+  std::mt19937 rng(4);
+  std::uniform_real_distribution<float> noise(0.0f, 1.0f);
+  std::vector<float> cache(kImages * kImageFloats);
+  for (std::size_t i = 0; i < kImages; ++i) {
+    const float level = noise(rng);
+    for (int u = 0; u < kUnits; ++u) {
+      for (int p = 0; p < kSide * kSide; ++p) {
+        float v = u == 0 ? noise(rng) : level * (1.0f + 0.01f * noise(rng));
+        if (u == 0 && p == kSide * kSide / 2) v = 50.0f + v;
+        if (i < 80) v *= 1000.0f;
+        cache[i * kImageFloats + static_cast<std::size_t>(u * kSide * kSide + p)] = v;
+      }
+    }
+  }
+  std::vector<std::int32_t> seg;
+  for (std::size_t i = 0; i < kImages; ++i) seg.insert(seg.end(), {17, 13});
+  const std::vector<double> expected = brute_force_thresholds(cache, seg);
+  for (const std::size_t batch : {8, 16}) {
+    INFO("batch " << batch);
+    CHECK(streamed_thresholds(cache, seg, batch, std::size_t{1} << 30, 16) == expected);
   }
 }
 
