@@ -7,11 +7,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <fstream>
 #include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "analysis/activation_cache.h"
 #include "analysis/broden_dataset.h"
@@ -30,13 +28,6 @@ namespace {
 
 namespace fs = std::filesystem;
 constexpr int kThumbnail = 64;
-
-std::string read_all(const fs::path& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -61,14 +52,14 @@ constexpr std::size_t kRefineMemory = std::size_t{512} << 20;
 class Run {
  public:
   Run(const DissectOptions& options, DissectProgress& progress, std::stop_token stop)
-      : options_(options), progress_(progress), stop_(std::move(stop)) {}
+      : options_(options), progress_(progress), stop_(std::move(stop)), checkpoint_(state_checkpoint(state_dir())) {}
 
   DissectionResult run();
 
  private:
   void open_inputs();
   void load_or_start();
-  void save() const;
+  void save();
   void forward_pass();
   void forward_batch(std::vector<BrodenSample>& batch);
   void choose_thresholds();
@@ -93,6 +84,7 @@ class Run {
   const DissectOptions& options_;
   DissectProgress& progress_;
   std::stop_token stop_;
+  CheckpointFile checkpoint_;
   std::unique_ptr<Model> model_;
   std::optional<BrodenDataset> images_;
   std::optional<BrodenDataset> labels_;
@@ -170,14 +162,21 @@ void Run::load_or_start() {
   const std::string fingerprint = f.dump();
 
   fs::create_directories(state_dir());
-  const fs::path checkpoint = state_dir() / "checkpoint.bin";
-  if (fs::exists(checkpoint)) {
-    const std::string data = read_all(checkpoint);
+  if (fs::exists(state_dir() / "checkpoint.bin")) {
+    throw Error(state_dir().string() + " holds a checkpoint of an older unitscope; delete it to start over");
+  }
+  std::optional<std::vector<std::uint8_t>> data;
+  try {
+    data = checkpoint_.load();
+  } catch (const Error& e) {
+    throw Error(std::string(e.what()) + "; delete " + state_dir().string() + " to start over");
+  }
+  if (data) {
     State s;
     try {
-      s = deserialize_state(std::span(reinterpret_cast<const std::uint8_t*>(data.data()), data.size()));
+      s = deserialize_state(*data);
     } catch (const std::exception& e) {
-      throw Error(checkpoint.string() + " is damaged (" + e.what() + "); delete " +
+      throw Error(checkpoint_.slot(0).string() + " is damaged (" + e.what() + "); delete " +
                   state_dir().string() + " to start over");
     }
     if (s.fingerprint != fingerprint) {
@@ -206,11 +205,7 @@ void Run::open_caches(bool create) {
   for (std::size_t li = 0; li < options_.layers.size(); ++li) caches_.emplace_back(cache_path(li), create);
 }
 
-void Run::save() const {
-  const auto data = serialize_state(state_);
-  write_file_atomic(state_dir() / "checkpoint.bin",
-                    std::string(reinterpret_cast<const char*>(data.data()), data.size()));
-}
+void Run::save() { checkpoint_.save(serialize_state(state_)); }
 
 void Run::forward_pass() {
   progress_.phase = kPhaseForward;

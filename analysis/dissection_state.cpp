@@ -66,4 +66,8 @@ State deserialize_state(std::span<const std::uint8_t> data) {
   return s;
 }
 
+CheckpointFile state_checkpoint(const std::filesystem::path& state_dir) {
+  return CheckpointFile(state_dir / "checkpoint");
+}
+
 }  // namespace unitscope::analysis

@@ -2,10 +2,12 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <span>
 #include <string>
 #include <vector>
 
+#include "analysis/checkpoint_file.h"
 #include "analysis/iou_tally.h"
 #include "analysis/quantile_sketch.h"
 #include "analysis/tail_histogram.h"
@@ -44,5 +46,8 @@ struct State {
 std::vector<std::uint8_t> serialize_state(const State& state);
 // Throws std::runtime_error for truncated or corrupt bytes.
 State deserialize_state(std::span<const std::uint8_t> data);
+
+// Where the run whose files live in `state_dir` keeps its checkpoints.
+CheckpointFile state_checkpoint(const std::filesystem::path& state_dir);
 
 }  // namespace unitscope::analysis

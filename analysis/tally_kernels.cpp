@@ -54,12 +54,13 @@ void feed_histograms(std::span<TailHistogram> histograms, const float* maps, con
       histogram.add_below(pixels);
       continue;
     }
-    std::uint64_t kept = 0;
-    visit_above(maps + u * map_size, ys, xs, cutoff, /*inclusive=*/true, [&](std::size_t, float v) {
-      histogram.add(v);
-      ++kept;
-    });
-    histogram.add_below(pixels - kept);
+    // Gathered first, then counted in one tight loop (TailHistogram::add of a span).
+    thread_local std::vector<float> kept;
+    kept.clear();
+    visit_above(maps + u * map_size, ys, xs, cutoff, /*inclusive=*/true,
+                [&](std::size_t, float v) { kept.push_back(v); });
+    histogram.add(kept);
+    histogram.add_below(pixels - kept.size());
   }
 }
 

@@ -44,19 +44,31 @@ namespace detail {
 // the same expression as bilinear_value with the corners and the row weight hoisted.
 // A row of a block is linear in x between its two ends, so rows whose ends (plus the rounding of
 // the combination, `slack`) stay below the cutoff are skipped without computing their values.
+// A row of a block is computed in runs of up to kRun values before any is compared, so that the
+// arithmetic has no branches (and vectorises).
 template <bool kInclusive, typename Visit>
 void visit_block(float a0, float b0, float c0, float d0, const BilinearAxis& ys, const BilinearAxis& xs, int ya0,
                  int ya1, int xb0, int xb1, float cutoff, float slack, Visit& visit) {
+  constexpr int kRun = 32;
+  float values[kRun];
   for (int y = ya0; y < ya1; ++y) {
     const float ty = ys.t[static_cast<std::size_t>(y)];
     const float wy = 1.0f - ty;
     if (std::max(wy * a0 + ty * c0, wy * b0 + ty * d0) + slack < cutoff) continue;
     const std::size_t row = static_cast<std::size_t>(y) * static_cast<std::size_t>(xs.out);
-    for (int x = xb0; x < xb1; ++x) {
-      const float tx = xs.t[static_cast<std::size_t>(x)];
-      const float wx = 1.0f - tx;
-      const float v = wy * (wx * a0 + tx * b0) + ty * (wx * c0 + tx * d0);
-      if (kInclusive ? v >= cutoff : v > cutoff) visit(row + static_cast<std::size_t>(x), v);
+    for (int x0 = xb0; x0 < xb1; x0 += kRun) {
+      const int n = std::min(kRun, xb1 - x0);
+      const float* t = xs.t.data() + x0;
+      for (int i = 0; i < n; ++i) {
+        const float tx = t[i];
+        const float wx = 1.0f - tx;
+        values[i] = wy * (wx * a0 + tx * b0) + ty * (wx * c0 + tx * d0);
+      }
+      for (int i = 0; i < n; ++i) {
+        if (kInclusive ? values[i] >= cutoff : values[i] > cutoff) {
+          visit(row + static_cast<std::size_t>(x0 + i), values[i]);
+        }
+      }
     }
   }
 }

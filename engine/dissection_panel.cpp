@@ -5,12 +5,9 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <fstream>
-#include <iterator>
 #include <map>
 #include <mutex>
 #include <optional>
-#include <span>
 #include <string>
 #include <thread>
 #include <utility>
@@ -37,13 +34,9 @@ constexpr std::size_t kBestRows = 20;
 // A finished run's state only holds what its outputs already hold; a new run with other options
 // (layers, dataset, convention) would refuse to start on it, so it is dropped instead.
 bool finished_run(const fs::path& state_dir) {
-  std::ifstream in(state_dir / "checkpoint.bin", std::ios::binary);
-  if (!in) return false;
-  const std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   try {
-    const analysis::State s = analysis::deserialize_state(
-        std::span(reinterpret_cast<const std::uint8_t*>(data.data()), data.size()));
-    return s.phase == analysis::kPhaseDone;
+    const auto data = analysis::state_checkpoint(state_dir).load();
+    return data && analysis::deserialize_state(*data).phase == analysis::kPhaseDone;
   } catch (const std::exception&) {
     return false;
   }

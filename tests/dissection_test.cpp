@@ -5,6 +5,8 @@
 
 #include <doctest/doctest.h>
 
+#include <unistd.h>
+
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -119,10 +121,19 @@ std::string slurp(const std::filesystem::path& p) {
   return s.str();
 }
 
+// CTest runs each test case in its own process, in parallel: each process builds its own fixture
+// and removes it when it ends.
 struct Fixture {
-  std::filesystem::path root = scratch_dir("dissection_planted");
+  std::filesystem::path root = scratch_dir("dissection_planted_" + std::to_string(::getpid()));
   std::filesystem::path model = write_model(root);
   std::filesystem::path data = write_dataset(root / "broden");
+  Fixture() = default;
+  Fixture(const Fixture&) = delete;
+  Fixture& operator=(const Fixture&) = delete;
+  ~Fixture() {
+    std::error_code ec;
+    std::filesystem::remove_all(root, ec);
+  }
 };
 
 Fixture& fixture() {
@@ -533,4 +544,21 @@ TEST_CASE("dissect reports bad input clearly") {
     CHECK(what.find("NaN") != std::string::npos);
     CHECK(what.find("units 2 ") != std::string::npos);
   }
+
+  // An output directory that holds another run, or damaged or old checkpoints: named, with the way out.
+  o = options_for(f.model, f.data, f.root / "bad_state", Convention::kPnas);
+  o.stop_after_batches = 1;
+  CHECK_THROWS_AS(dissect(o, progress), DissectCancelled);
+  o.stop_after_batches = 0;
+  o.convention = Convention::kNetDissectLite;
+  CHECK_THROWS_WITH_AS(dissect(o, progress), doctest::Contains("other settings"), Error);
+  const auto state = f.root / "bad_state" / ".dissect";
+  for (const char* slot : {"checkpoint.0", "checkpoint.1"}) {
+    if (std::filesystem::exists(state / slot)) std::filesystem::resize_file(state / slot, 40);
+  }
+  CHECK_THROWS_WITH_AS(dissect(o, progress), doctest::Contains("damaged; delete"), Error);
+  std::filesystem::remove_all(state);
+  std::filesystem::create_directories(state);
+  std::ofstream(state / "checkpoint.bin") << "DSK3";
+  CHECK_THROWS_WITH_AS(dissect(o, progress), doctest::Contains("older unitscope"), Error);
 }
