@@ -72,6 +72,11 @@ class Run {
   void write_outputs(const DissectionResult& result, bool report);
 
   fs::path state_dir() const { return options_.out / ".dissect"; }
+  const BilinearAxis& axis(int in, int out) {
+    auto it = axes_.find({in, out});
+    if (it == axes_.end()) it = axes_.emplace(std::make_pair(in, out), BilinearAxis(in, out)).first;
+    return it->second;
+  }
   fs::path cache_path(std::size_t li) const {
     return state_dir() / (layer_dir_name(options_.layers[li]) + ".f32");
   }
@@ -99,7 +104,7 @@ class Run {
   DissectTimings timings_;
   std::vector<ActivationCache> caches_;  // per layer, open until the report is written
   std::vector<float> maxima_;  // one layer's batch, reused so that pages stay mapped
-  std::optional<BilinearAxis> ys_, xs_;  // the last image's tally axes
+  std::map<std::pair<int, int>, BilinearAxis> axes_;  // tally axes by (input, output) size
   std::size_t batches_ = 0;
   bool simulated_stop_ = false;
 };
@@ -405,20 +410,22 @@ void Run::tally_batch(std::vector<BrodenSample>& batch) {
     map_maxima(batch_maps, map_size, maxima_);
     std::vector<float> thr;
     for (double t : layer.thresholds) thr.push_back(round_down(t));
+    std::vector<std::pair<const BilinearAxis*, const BilinearAxis*>> image_axes;
     for (std::size_t i = 0; i < batch.size(); ++i) {
-      const ImageLabels& labels = arranged[i];
-      if (!ys_ || ys_->in != h || ys_->out != labels.sh) ys_.emplace(h, labels.sh);
-      if (!xs_ || xs_->in != w || xs_->out != labels.sw) xs_.emplace(w, labels.sw);
-      const float* maps = batch_maps.data() + i * units * map_size;
-      const float* maxima = maxima_.data() + i * units;
-      tally_image_shared(layer.tally, labels);
-      // Units are independent: LibTorch's threads share them (they idle between forward passes).
-      at::parallel_for(0, static_cast<std::int64_t>(units), 16, [&](std::int64_t begin, std::int64_t end) {
-        thread_local TallyScratch scratch;
-        tally_units(layer.tally, static_cast<int>(begin), static_cast<int>(end), maps, maxima, h, w, *ys_, *xs_,
-                    thr, labels, label_category_, first + i, scratch);
-      });
+      tally_image_shared(layer.tally, arranged[i]);
+      image_axes.emplace_back(&axis(h, arranged[i].sh), &axis(w, arranged[i].sw));
     }
+    // Units are independent: LibTorch's threads share them (they idle between forward passes), each
+    // over the whole batch, so that one parallel region serves a layer.
+    at::parallel_for(0, static_cast<std::int64_t>(units), 16, [&](std::int64_t begin, std::int64_t end) {
+      thread_local TallyScratch scratch;
+      for (std::size_t i = 0; i < batch.size(); ++i) {
+        tally_units(layer.tally, static_cast<int>(begin), static_cast<int>(end),
+                    batch_maps.data() + i * units * map_size, maxima_.data() + i * units, h, w,
+                    *image_axes[i].first, *image_axes[i].second, thr, arranged[i], label_category_, first + i,
+                    scratch);
+      }
+    });
   }
   state_.position += batch.size();
   {
