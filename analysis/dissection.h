@@ -83,6 +83,8 @@ struct DissectTimings {
   double thresholds = 0.0;   // between the passes: exact quantiles (the refine step reads the cache)
   double labels = 0.0;       // pass 2: arranging decoded labels
   double tally = 0.0;        // pass 2: upsampling, thresholding and counting
+  double prepare = 0.0;      // pass 1: images to the model's input tensor
+  double outputs = 0.0;      // writing tally.csv, dissection.json and report.html
 };
 
 struct DissectionResult {

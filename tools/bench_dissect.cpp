@@ -146,6 +146,8 @@ void dissect_vs_forward(benchmark::State& state, const std::string& source, int 
     state.counters["t_thresholds"] = r.timings.thresholds;
     state.counters["t_labels"] = r.timings.labels;
     state.counters["t_tally"] = r.timings.tally;
+    state.counters["t_prepare"] = r.timings.prepare;
+    state.counters["t_outputs"] = r.timings.outputs;
   }
   fs::remove_all(out);
 }
