@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <future>
 #include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -103,7 +104,7 @@ class Run {
   double model_seconds_ = 0.0;
   DissectTimings timings_;
   std::vector<ActivationCache> caches_;  // per layer, open until the report is written
-  std::vector<float> maxima_;  // one layer's batch, reused so that pages stay mapped
+  std::vector<std::vector<float>> maxima_;  // per layer, one batch's; reused so that pages stay mapped
   std::map<std::pair<int, int>, BilinearAxis> axes_;  // tally axes by (input, output) size
   std::size_t batches_ = 0;
   bool simulated_stop_ = false;
@@ -273,8 +274,11 @@ void Run::forward_batch(std::vector<BrodenSample>& batch) {
     seg_sizes.push_back(s.sw);
   }
   const auto b = static_cast<std::int64_t>(batch.size());
+  std::vector<at::Tensor> layer_acts(options_.layers.size());
+  maxima_.resize(options_.layers.size());
   for (std::size_t li = 0; li < options_.layers.size(); ++li) {
-    at::Tensor acts = out.taps[li].to(at::kFloat).contiguous();
+    at::Tensor& acts = layer_acts[li];
+    acts = out.taps[li].to(at::kFloat).contiguous();
     if (acts.dim() == 2) acts = acts.reshape({b, acts.size(1), 1, 1});
     if (acts.dim() != 4 || acts.size(0) != b) {
       throw Error("layer " + options_.layers[li] + " of " + model_->name() +
@@ -293,7 +297,7 @@ void Run::forward_batch(std::vector<BrodenSample>& batch) {
     bool finite = true;
     {
       Stopwatch watch(timings_.statistics);
-      finite = map_maxima(maps, static_cast<std::size_t>(layer.map_size()), maxima_);
+      finite = map_maxima(maps, static_cast<std::size_t>(layer.map_size()), maxima_[li]);
     }
     if (!finite) {
       const at::Tensor bad = (~at::isfinite(acts)).any(3).any(2).any(0).nonzero().squeeze(1);
@@ -305,15 +309,24 @@ void Run::forward_batch(std::vector<BrodenSample>& batch) {
       throw Error("layer " + options_.layers[li] + " has NaN or Inf activations in units " + units +
                   " (0-based) for images from index.csv row " + std::to_string(batch.front().row + 1));
     }
-    {
-      Stopwatch watch(timings_.cache);
-      caches_[li].append(acts.data_ptr(), acts.nbytes());
-    }
-    layer.cache_bytes += static_cast<std::uint64_t>(acts.nbytes());
+  }
+  // The cache writes run beside the statistics: a write held up by the disk leaves the cores to them.
+  // (The future's destructor waits for the writes if the statistics throw.)
+  auto writes = std::async(std::launch::async, [&] {
+    for (std::size_t li = 0; li < layer_acts.size(); ++li) caches_[li].append(layer_acts[li].data_ptr(), layer_acts[li].nbytes());
+  });
+  for (std::size_t li = 0; li < options_.layers.size(); ++li) {
     Stopwatch watch(timings_.statistics);
     const std::uint64_t batch_number = state_.position / static_cast<std::uint64_t>(options_.batch) + 1;
-    observe_batch(layer, options_.convention, options_.sketch_k, maps.data(), maxima_.data(), seg_sizes,
-                  batch.size(), batch_number);
+    observe_batch(state_.layers[li], options_.convention, options_.sketch_k, layer_acts[li].data_ptr<float>(),
+                  maxima_[li].data(), seg_sizes, batch.size(), batch_number);
+  }
+  {
+    Stopwatch watch(timings_.cache);
+    writes.get();
+  }
+  for (std::size_t li = 0; li < options_.layers.size(); ++li) {
+    state_.layers[li].cache_bytes += static_cast<std::uint64_t>(layer_acts[li].nbytes());
   }
   for (const auto& s : batch) {
     state_.rows.push_back(s.row);
@@ -408,7 +421,8 @@ void Run::tally_batch(std::vector<BrodenSample>& batch) {
       batch_maps = read_cache(li, first, batch.size());
     }
     Stopwatch watch(timings_.tally);
-    map_maxima(batch_maps, map_size, maxima_);
+    maxima_.resize(state_.layers.size());
+    map_maxima(batch_maps, map_size, maxima_[li]);
     std::vector<float> thr;
     for (double t : layer.thresholds) thr.push_back(round_down(t));
     std::vector<std::pair<const BilinearAxis*, const BilinearAxis*>> image_axes;
@@ -422,7 +436,7 @@ void Run::tally_batch(std::vector<BrodenSample>& batch) {
       thread_local TallyScratch scratch;
       for (std::size_t i = 0; i < batch.size(); ++i) {
         tally_units(layer.tally, static_cast<int>(begin), static_cast<int>(end),
-                    batch_maps.data() + i * units * map_size, maxima_.data() + i * units, h, w,
+                    batch_maps.data() + i * units * map_size, maxima_[li].data() + i * units, h, w,
                     *image_axes[i].first, *image_axes[i].second, thr, arranged[i], label_category_, first + i,
                     scratch);
       }

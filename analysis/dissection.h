@@ -78,7 +78,7 @@ struct DissectTimings {
   double open = 0.0;         // model, dataset tables, checkpoint
   double decode_wait = 0.0;  // pass 1 waiting for decoded images
   double statistics = 0.0;   // pass 1: maxima, finiteness, quantile statistics
-  double cache = 0.0;        // activation cache writes (pass 1) and reads (pass 2)
+  double cache = 0.0;        // activation cache: pass 1 waiting for writes (beside the statistics), pass 2 reads
   double checkpoint = 0.0;   // writing checkpoints, both passes
   double thresholds = 0.0;   // between the passes: exact quantiles (the refine step reads the cache)
   double labels = 0.0;       // pass 2: arranging decoded labels
