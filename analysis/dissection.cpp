@@ -19,6 +19,7 @@
 #include "analysis/dissection_state.h"
 #include "analysis/error.h"
 #include "analysis/model.h"
+#include "analysis/parallel.h"
 #include "analysis/tally_kernels.h"
 #include "analysis/unit_thresholds.h"
 #include "analysis/upsample.h"
@@ -432,7 +433,7 @@ void Run::tally_batch(std::vector<BrodenSample>& batch) {
     }
     // Units are independent: LibTorch's threads share them (they idle between forward passes), each
     // over the whole batch, so that one parallel region serves a layer.
-    at::parallel_for(0, static_cast<std::int64_t>(units), 16, [&](std::int64_t begin, std::int64_t end) {
+    parallel_chunks(static_cast<std::int64_t>(units), 8, [&](std::int64_t begin, std::int64_t end) {
       thread_local TallyScratch scratch;
       for (std::size_t i = 0; i < batch.size(); ++i) {
         tally_units(layer.tally, static_cast<int>(begin), static_cast<int>(end),

@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "analysis/parallel.h"
 #include "analysis/tally_kernels.h"
 #include "analysis/upsample.h"
 
@@ -79,7 +80,7 @@ void recount(LayerState& layer, std::size_t li, std::vector<int> redo, bool upsa
         const std::uint64_t image = first + i;
         image_axes.emplace_back(&axes.get(h, seg_sizes[2 * image]), &axes.get(w, seg_sizes[2 * image + 1]));
       }
-      at::parallel_for(0, static_cast<std::int64_t>(redo.size()), 1, [&](std::int64_t b, std::int64_t e) {
+      parallel_chunks(static_cast<std::int64_t>(redo.size()), 1, [&](std::int64_t b, std::int64_t e) {
         for (auto r = static_cast<std::size_t>(b); r < static_cast<std::size_t>(e); ++r) {
           const auto u = static_cast<std::size_t>(redo[r]);
           for (std::uint64_t i = 0; i < n; ++i) {
@@ -198,7 +199,7 @@ void observe_batch(LayerState& layer, Convention convention, int sketch_k, const
       for (std::size_t i = 0; i < images; ++i) {
         image_axes.emplace_back(&axes.get(h, seg_sizes[2 * i]), &axes.get(w, seg_sizes[2 * i + 1]));
       }
-      at::parallel_for(0, static_cast<std::int64_t>(units), 16, [&](std::int64_t begin, std::int64_t end) {
+      parallel_chunks(static_cast<std::int64_t>(units), 8, [&](std::int64_t begin, std::int64_t end) {
         std::vector<float> grid;
         for (auto u = static_cast<std::size_t>(begin); u < static_cast<std::size_t>(end); ++u) {
           grid.clear();
@@ -233,7 +234,7 @@ void observe_batch(LayerState& layer, Convention convention, int sketch_k, const
     image_axes.emplace_back(&axes.get(h, seg_sizes[2 * i]), &axes.get(w, seg_sizes[2 * i + 1]));
   }
   // Units are independent: LibTorch's threads share them (they idle between forward passes).
-  at::parallel_for(0, static_cast<std::int64_t>(units), 16, [&](std::int64_t begin, std::int64_t end) {
+  parallel_chunks(static_cast<std::int64_t>(units), 8, [&](std::int64_t begin, std::int64_t end) {
     const auto b = static_cast<std::size_t>(begin), n = static_cast<std::size_t>(end - begin);
     for (std::size_t i = 0; i < images; ++i) {
       const float* image = maps + (i * units + b) * map_size;
@@ -327,7 +328,7 @@ void choose_thresholds(std::vector<LayerState>& layers, Convention convention, i
           image_axes.emplace_back(&axes.get(h, seg_sizes[2 * image]), &axes.get(w, seg_sizes[2 * image + 1]));
         }
         // Threads split the units, each over the whole chunk: one parallel region per read.
-        at::parallel_for(0, static_cast<std::int64_t>(units.size()), 4, [&](std::int64_t b, std::int64_t e) {
+        parallel_chunks(static_cast<std::int64_t>(units.size()), 4, [&](std::int64_t b, std::int64_t e) {
           const auto first = static_cast<std::size_t>(b), count = static_cast<std::size_t>(e - b);
           for (std::uint64_t i = 0; i < n; ++i) {
             refine_image(std::span(refiners).subspan(first, count), std::span<const int>(units).subspan(first, count),

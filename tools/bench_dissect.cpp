@@ -12,7 +12,7 @@
 // leaves out opening the model and dataset, and t_* (DissectTimings: where the time beyond the
 // model goes). Each benchmark repeats UNITSCOPE_BENCH_REPEATS times (default 3) and reports the
 // median and spread of every counter: these machines are noisy.
-// UNITSCOPE_BENCH_IMAGES (default 32) sets the image count; UNITSCOPE_BENCH_CONVENTION picks the
+// UNITSCOPE_BENCH_IMAGES (default 128) sets the image count; UNITSCOPE_BENCH_CONVENTION picks the
 // convention (default pnas); the SceneWorld dataset is written once under the temp directory.
 #include <ATen/ATen.h>
 #include <benchmark/benchmark.h>
@@ -40,7 +40,7 @@ constexpr int kBatch = 16;
 
 std::size_t image_count() {
   const char* env = std::getenv("UNITSCOPE_BENCH_IMAGES");
-  return env ? static_cast<std::size_t>(std::stoul(env)) : 32;
+  return env ? static_cast<std::size_t>(std::stoul(env)) : 128;
 }
 
 int repeats() {
