@@ -7,7 +7,12 @@
 
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <fstream>
+#include <mutex>
+#include <set>
+#include <thread>
 #include <random>
 #include <sstream>
 
@@ -16,6 +21,7 @@
 #include "analysis/dissection_report.h"
 #include "analysis/error.h"
 #include "analysis/image.h"
+#include "analysis/parallel.h"
 #include "analysis/tally_kernels.h"
 #include "analysis/unit_thresholds.h"
 #include "analysis/upsample.h"
@@ -142,6 +148,33 @@ Fixture& fixture() {
 }
 
 }  // namespace
+
+TEST_CASE("parallel_chunks calls each chunk once, on several threads") {
+  set_threads(2);
+  for (const std::int64_t n : {0, 1, 7, 1000}) {
+    INFO("n " << n);
+    std::vector<std::atomic<int>> seen(static_cast<std::size_t>(n));
+    std::atomic<int> calls{0};
+    parallel_chunks(n, 3, [&](std::int64_t begin, std::int64_t end) {
+      DOCTEST_CHECK(end - begin <= 3);
+      DOCTEST_CHECK(begin % 3 == 0);
+      for (std::int64_t i = begin; i < end; ++i) ++seen[static_cast<std::size_t>(i)];
+      ++calls;
+    });
+    CHECK(calls == (n + 2) / 3);
+    for (const auto& s : seen) CHECK(s == 1);
+  }
+  // Uneven costs: one slow chunk does not hold up the others, which the other thread takes.
+  std::mutex m;
+  std::set<std::thread::id> threads;
+  parallel_chunks(64, 1, [&](std::int64_t begin, std::int64_t) {
+    if (begin == 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    const std::lock_guard lock(m);
+    threads.insert(std::this_thread::get_id());
+  });
+  CHECK(threads.size() == 2);
+  set_threads(0);
+}
 
 TEST_CASE("tally kernel: bilinear upsampling, strict threshold, skipped units, image-level labels") {
   // Unit 0: [[0, 4], [8, 12]] upsampled to 4 x 4 (align_corners=False) is
