@@ -30,6 +30,13 @@ float lower_edge_of(std::uint32_t bin) {
 
 float QuantileBracket::lower_edge() const { return lower_edge_of(bin_lo); }
 
+float QuantileBracket::upper_edge() const {
+  const std::uint32_t next = bin_hi + 1;
+  // Past +infinity's bin lie only NaN keys.
+  if (next > TailHistogram::bin_of(std::numeric_limits<float>::infinity())) return std::numeric_limits<float>::infinity();
+  return lower_edge_of(next);
+}
+
 float TailHistogram::cutoff() const { return lower_edge_of(floor_); }
 
 void TailHistogram::grow(std::uint32_t bin) {

@@ -28,6 +28,7 @@ struct QuantileBracket {
   std::uint64_t rank_lo = 0, rank_hi = 0;
   double t = 0.0;
   float lower_edge() const;  // the smallest float of bin_lo: every value that matters is at or above it
+  float upper_edge() const;  // the smallest float above bin_hi (+infinity past the last bin): every value that matters is below it
 };
 
 // Counts of the values at or above a cutoff that the caller may raise while data streams in, in

@@ -72,8 +72,9 @@ void refine_image(std::span<QuantileRefiner> refiners, std::span<const int> unit
     QuantileRefiner& refiner = refiners[i];
     const float edge = refiner.bracket().lower_edge();
     if (raw_max[u] < edge) continue;
-    visit_above(maps + u * map_size, ys, xs, edge, /*inclusive=*/true,
-                [&](std::size_t, float v) { refiner.add(v); });
+    // Only the bracket's bins matter: values above them are skipped where whole blocks or rows are.
+    visit_band(maps + u * map_size, ys, xs, edge, refiner.bracket().upper_edge(),
+               [&](std::size_t, float v) { refiner.add(v); });
   }
 }
 

@@ -45,16 +45,18 @@ namespace detail {
 // A row of a block is linear in x between its two ends, so rows whose ends (plus the rounding of
 // the combination, `slack`) stay below the cutoff are skipped without computing their values.
 // A row of a block is computed in runs of up to kRun values before any is compared, so that the
-// arithmetic has no branches (and vectorises).
+// arithmetic has no branches (and vectorises). Rows whose ends both clear `upper` (by `slack`) are
+// skipped too: callers that want only values below it pass it, others +infinity.
 template <bool kInclusive, typename Visit>
 void visit_block(float a0, float b0, float c0, float d0, const BilinearAxis& ys, const BilinearAxis& xs, int ya0,
-                 int ya1, int xb0, int xb1, float cutoff, float slack, Visit& visit) {
+                 int ya1, int xb0, int xb1, float cutoff, float upper, float slack, Visit& visit) {
   constexpr int kRun = 32;
   float values[kRun];
   for (int y = ya0; y < ya1; ++y) {
     const float ty = ys.t[static_cast<std::size_t>(y)];
     const float wy = 1.0f - ty;
-    if (std::max(wy * a0 + ty * c0, wy * b0 + ty * d0) + slack < cutoff) continue;
+    const float r0 = wy * a0 + ty * c0, r1 = wy * b0 + ty * d0;
+    if (std::max(r0, r1) + slack < cutoff || std::min(r0, r1) - slack >= upper) continue;
     const std::size_t row = static_cast<std::size_t>(y) * static_cast<std::size_t>(xs.out);
     for (int x0 = xb0; x0 < xb1; x0 += kRun) {
       const int n = std::min(kRun, xb1 - x0);
@@ -74,7 +76,8 @@ void visit_block(float a0, float b0, float c0, float d0, const BilinearAxis& ys,
 }
 
 template <bool kInclusive, bool kValues, typename Visit>
-void visit_above(const float* map, const BilinearAxis& ys, const BilinearAxis& xs, float cutoff, Visit& visit) {
+void visit_above(const float* map, const BilinearAxis& ys, const BilinearAxis& xs, float cutoff, float upper,
+                 Visit& visit) {
   const int w = xs.in;
   for (int a = 0; a < ys.in; ++a) {
     const int ya0 = ys.begin[static_cast<std::size_t>(a)], ya1 = ys.begin[static_cast<std::size_t>(a) + 1];
@@ -92,6 +95,7 @@ void visit_above(const float* map, const BilinearAxis& ys, const BilinearAxis& x
       // float ulps of the largest corner: `slack` bounds it.
       const float lo = std::min(std::min(a0, b0), std::min(c0, d0));
       const float slack = std::max(std::abs(lo), std::abs(hi)) * 1e-6f + 16 * std::numeric_limits<float>::denorm_min();
+      if (lo - slack >= upper) continue;
       if constexpr (!kValues) {
         // A block whose lowest corner clears the cutoff by more than that is above it whole, and its
         // values need not be computed.
@@ -103,7 +107,7 @@ void visit_above(const float* map, const BilinearAxis& ys, const BilinearAxis& x
           continue;
         }
       }
-      visit_block<kInclusive>(a0, b0, c0, d0, ys, xs, ya0, ya1, xb0, xb1, cutoff, slack, visit);
+      visit_block<kInclusive>(a0, b0, c0, d0, ys, xs, ya0, ya1, xb0, xb1, cutoff, upper, slack, visit);
     }
   }
 }
@@ -117,11 +121,21 @@ void visit_above(const float* map, const BilinearAxis& ys, const BilinearAxis& x
 template <typename Visit>
 void visit_above(const float* map, const BilinearAxis& ys, const BilinearAxis& xs, float cutoff,
                  bool inclusive, Visit&& visit) {
+  constexpr float kNone = std::numeric_limits<float>::infinity();
   if (inclusive) {
-    detail::visit_above<true, true>(map, ys, xs, cutoff, visit);
+    detail::visit_above<true, true>(map, ys, xs, cutoff, kNone, visit);
   } else {
-    detail::visit_above<false, true>(map, ys, xs, cutoff, visit);
+    detail::visit_above<false, true>(map, ys, xs, cutoff, kNone, visit);
   }
+}
+
+// Calls visit(pixel, value) for at least every output pixel whose value is at or above `lo` and
+// below `hi`, in a fixed order; blocks and block rows wholly below `lo` or wholly at or above `hi`
+// are skipped without computing them (a few pixels just outside the band may be visited).
+template <typename Visit>
+void visit_band(const float* map, const BilinearAxis& ys, const BilinearAxis& xs, float lo, float hi,
+                Visit&& visit) {
+  detail::visit_above<true, true>(map, ys, xs, lo, hi, visit);
 }
 
 // The pixels visit_above(..., inclusive=false) visits, in the same order, without their values
@@ -130,7 +144,7 @@ template <typename Visit>
 void visit_pixels_above(const float* map, const BilinearAxis& ys, const BilinearAxis& xs, float cutoff,
                         Visit&& visit) {
   auto pixel = [&](std::size_t p, float) { visit(p); };
-  detail::visit_above<false, false>(map, ys, xs, cutoff, pixel);
+  detail::visit_above<false, false>(map, ys, xs, cutoff, std::numeric_limits<float>::infinity(), pixel);
 }
 
 }  // namespace unitscope::analysis
