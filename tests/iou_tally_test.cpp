@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <array>
+#include <utility>
 #include <cmath>
 #include <random>
 #include <cstdint>
@@ -247,6 +248,35 @@ TEST_CASE("visit_pixels_above visits exactly visit_above's pixels, also where wh
       visit_above(map.data(), ys, xs, cutoff, false, [&](std::size_t p, float) { with_values.push_back(p); });
       visit_pixels_above(map.data(), ys, xs, cutoff, [&](std::size_t p) { pixels.push_back(p); });
       CHECK(pixels == with_values);
+    }
+  }
+}
+
+TEST_CASE("visit_band visits every pixel inside the band with its exact value, and skips most above it") {
+  std::mt19937 rng(8);
+  std::uniform_real_distribution<float> value(0.0f, 1.0f);
+  for (const auto& [h, w, oh, ow] : std::vector<std::array<int, 4>>{{7, 7, 112, 112}, {28, 28, 112, 112}, {3, 5, 8, 9}}) {
+    std::vector<float> map(static_cast<std::size_t>(h * w));
+    // Plateaus far above the band (whole blocks to skip) and noise through it.
+    for (std::size_t i = 0; i < map.size(); ++i) map[i] = (i / 5) % 2 ? 5.0f : value(rng);
+    const BilinearAxis ys(h, oh), xs(w, ow);
+    std::vector<float> full(static_cast<std::size_t>(oh * ow));
+    upsample_bilinear(map, ys, xs, full);
+    for (const auto& [lo, hi] : std::vector<std::pair<float, float>>{{0.5f, 0.6f}, {0.9f, 1.0f}, {0.3f, 5.0f}}) {
+      std::vector<char> seen(full.size(), 0);
+      std::size_t visits = 0;
+      visit_band(map.data(), ys, xs, lo, hi, [&](std::size_t p, float v) {
+        CHECK(v == full[p]);
+        CHECK(v >= lo);
+        seen[p] = 1;
+        ++visits;
+      });
+      std::size_t above = 0;
+      for (std::size_t p = 0; p < full.size(); ++p) {
+        if (full[p] >= lo && full[p] < hi && !seen[p]) FAIL_CHECK("pixel " << p << " of " << oh << "x" << ow);
+        above += full[p] >= lo ? 1 : 0;
+      }
+      if (hi < 2.0f) CHECK(visits < above);  // the plateaus' blocks were skipped
     }
   }
 }
