@@ -32,8 +32,10 @@ const char* const kConventions[] = {"pnas", "netdissect-lite"};
 constexpr std::size_t kBestRows = 20;
 
 // A finished run's state only holds what its outputs already hold; a new run with other options
-// (layers, dataset, convention) would refuse to start on it, so it is dropped instead.
-bool finished_run(const fs::path& state_dir) {
+// (layers, dataset, convention) would refuse to start on it, so it is dropped instead. So is the
+// state an older unitscope left in the studio's cache (its checkpoint.bin), which none can resume.
+bool droppable_state(const fs::path& state_dir) {
+  if (fs::exists(state_dir / "checkpoint.bin")) return true;
   try {
     const auto data = analysis::state_checkpoint(state_dir).load();
     return data && analysis::deserialize_state(*data).phase == analysis::kPhaseDone;
@@ -329,7 +331,7 @@ void DissectionPanel::start(PanelContext& ctx, bool start_over) {
     const fs::path out = studio_dissection_out(request);
     run->dataset = request.generator ? out / "samples" : request.dataset;
     const fs::path state_dir = out / ".dissect";
-    if (start_over || finished_run(state_dir)) fs::remove_all(state_dir);
+    if (start_over || droppable_state(state_dir)) fs::remove_all(state_dir);
     run->finish(run_studio_dissection(request, run->progress, job.stop()));
   });
 }
