@@ -3,6 +3,7 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Parallel.h>
+#include <c10/core/InferenceMode.h>
 #include <torch/nn.h>
 
 #include <algorithm>
@@ -154,7 +155,11 @@ inline void init_values(const at::Tensor& t, bool normal, double a, double b, at
     draw(flat, gen);
     return;
   }
+  // OpenMP's threads do not inherit this one's inference mode, which in-place writes to tensors
+  // made under it need.
+  const bool inference = c10::InferenceMode::is_enabled();
   at::parallel_for(0, (n + kInitChunk - 1) / kInitChunk, 1, [&](std::int64_t begin, std::int64_t end) {
+    const c10::InferenceMode mode(inference);
     for (std::int64_t c = begin; c < end; ++c) {
       // splitmix64 of the three numbers: well-spread seeds for neighbouring chunks.
       std::uint64_t z = seed ^ (tensor << 40) ^ static_cast<std::uint64_t>(c);

@@ -45,20 +45,6 @@ void over_chunks(const LayerState& layer, std::size_t li, std::uint64_t images, 
   }
 }
 
-// The same, image by image: each(image, maps, maxima).
-template <typename Each>
-void over_cache(const LayerState& layer, std::size_t li, std::uint64_t images, std::size_t chunk,
-                const CacheReader& read, Each&& each) {
-  const auto units = static_cast<std::size_t>(layer.units());
-  const auto map_size = static_cast<std::size_t>(layer.map_size());
-  over_chunks(layer, li, images, chunk, read,
-              [&](std::uint64_t first, std::uint64_t n, const float* maps, const float* maxima) {
-                for (std::uint64_t i = 0; i < n; ++i) {
-                  each(first + i, maps + i * units * map_size, maxima + i * units);
-                }
-              });
-}
-
 // Units whose cutoff rose above their quantile (later images much weaker than early ones) are
 // counted again from the cache, threads splitting the units. pnas first tries a cutoff at the 0.97
 // level of a grid sample of the upsampled values (every 8th pixel of evenly spread images), then,

@@ -1,6 +1,7 @@
 // Models: TorchScript taps and edits against PyTorch's hooks, built-in layer names and shapes
 // against torchvision, continuing from a layer, and every bad-input error.
 #include <ATen/ATen.h>
+#include <c10/core/InferenceMode.h>
 #include <torch/nn/module.h>
 
 #include <doctest/doctest.h>
@@ -348,6 +349,12 @@ TEST_CASE("built-in weights are seeded") {
   auto d = open_model(ModelSpec{"builtin:resnet18", {}, 5});
   set_threads(0);
   DOCTEST_CHECK(max_diff(ya, d->forward(x, {}).output) == 0.0);
+  // Opened under inference mode, whose tensors the init threads write to: the same weights.
+  {
+    c10::InferenceMode guard;
+    auto e = open_model(ModelSpec{"builtin:resnet18", {}, 5});
+    DOCTEST_CHECK(max_diff(ya, e->forward(x, {}).output) == 0.0);
+  }
 }
 
 TEST_CASE("a VGG-like built-in saves as an archive and reopens through its sidecar") {
