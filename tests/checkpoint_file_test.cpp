@@ -50,7 +50,7 @@ TEST_CASE("checkpoint slots alternate and a reopened file loads the newest") {
   CHECK(CheckpointFile(dir / "checkpoint").load() == payload(7, 4));
 }
 
-TEST_CASE("a torn checkpoint falls back to the slot before it; two damaged slots are an error") {
+TEST_CASE("a torn checkpoint falls back to the slot before it, and two damaged slots are an error") {
   const auto dir = scratch_dir("checkpoint_torn");
   CheckpointFile file(dir / "checkpoint");
   file.save(payload(4000, 1));  // sequence 1, slot 1
