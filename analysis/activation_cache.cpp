@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "analysis/error.h"
+#include "analysis/file_write.h"
 
 namespace unitscope::analysis {
 
@@ -78,15 +79,8 @@ void ActivationCache::truncate(std::uint64_t bytes) {
 }
 
 void ActivationCache::append(const void* data, std::size_t bytes) {
-  const auto* p = static_cast<const char*>(data);
-  while (bytes > 0) {
-    const ssize_t n = ::pwrite(fd_, p, bytes, static_cast<off_t>(size_));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) throw Error("cannot write the activation cache " + path_.string() + ": " + why());
-    p += n;
-    bytes -= static_cast<std::size_t>(n);
-    size_ += static_cast<std::uint64_t>(n);
-  }
+  write_at(fd_, data, bytes, size_, "the activation cache " + path_.string());
+  size_ += bytes;
 }
 
 std::span<const float> ActivationCache::floats(std::uint64_t first, std::uint64_t count) {

@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "analysis/error.h"
+#include "analysis/file_write.h"
 
 namespace unitscope::analysis {
 
@@ -33,18 +34,6 @@ static_assert(sizeof(SlotHeader) == 32);
 std::uint64_t mix(std::uint64_t h, std::uint64_t w) {
   h = (h ^ w) * 0xff51afd7ed558ccdull;
   return h ^ (h >> 32);
-}
-
-void write_all(int fd, const void* data, std::size_t n, std::uint64_t offset, const std::filesystem::path& path) {
-  const auto* p = static_cast<const char*>(data);
-  while (n > 0) {
-    const ssize_t w = ::pwrite(fd, p, n, static_cast<off_t>(offset));
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) throw Error("cannot write the checkpoint " + path.string() + ": " + std::strerror(errno));
-    p += w;
-    n -= static_cast<std::size_t>(w);
-    offset += static_cast<std::uint64_t>(w);
-  }
 }
 
 }  // namespace
@@ -115,9 +104,10 @@ void CheckpointFile::save(std::span<const std::uint8_t> payload) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) throw Error("cannot write the checkpoint " + path.string() + ": " + std::strerror(errno));
   try {
-    write_all(fd, payload.data(), payload.size(), sizeof(h), path);
+    const std::string what = "the checkpoint " + path.string();
+    write_at(fd, payload.data(), payload.size(), sizeof(h), what);
     // The header last: until it lands, this slot still reads as damaged or older than the other.
-    write_all(fd, &h, sizeof(h), 0, path);
+    write_at(fd, &h, sizeof(h), 0, what);
   } catch (...) {
     ::close(fd);
     throw;

@@ -74,11 +74,6 @@ class Run {
   void write_outputs(const DissectionResult& result, bool report);
 
   fs::path state_dir() const { return options_.out / ".dissect"; }
-  const BilinearAxis& axis(int in, int out) {
-    auto it = axes_.find({in, out});
-    if (it == axes_.end()) it = axes_.emplace(std::make_pair(in, out), BilinearAxis(in, out)).first;
-    return it->second;
-  }
   fs::path cache_path(std::size_t li) const {
     return state_dir() / (layer_dir_name(options_.layers[li]) + ".f32");
   }
@@ -106,7 +101,7 @@ class Run {
   DissectTimings timings_;
   std::vector<ActivationCache> caches_;  // per layer, open until the report is written
   std::vector<std::vector<float>> maxima_;  // per layer, one batch's; reused so that pages stay mapped
-  std::map<std::pair<int, int>, BilinearAxis> axes_;  // tally axes by (input, output) size
+  BilinearAxes axes_;  // the tally's
   std::size_t batches_ = 0;
   bool simulated_stop_ = false;
 };
@@ -411,6 +406,9 @@ void Run::tally_batch(std::vector<BrodenSample>& batch) {
       }
     });
   }
+  std::vector<std::int32_t> seg_sizes;
+  for (const ImageLabels& labels : arranged) seg_sizes.insert(seg_sizes.end(), {labels.sh, labels.sw});
+  maxima_.resize(state_.layers.size());
   for (std::size_t li = 0; li < state_.layers.size(); ++li) {
     LayerState& layer = state_.layers[li];
     const auto units = static_cast<std::size_t>(layer.units());
@@ -422,15 +420,11 @@ void Run::tally_batch(std::vector<BrodenSample>& batch) {
       batch_maps = read_cache(li, first, batch.size());
     }
     Stopwatch watch(timings_.tally);
-    maxima_.resize(state_.layers.size());
     map_maxima(batch_maps, map_size, maxima_[li]);
     std::vector<float> thr;
     for (double t : layer.thresholds) thr.push_back(round_down(t));
-    std::vector<std::pair<const BilinearAxis*, const BilinearAxis*>> image_axes;
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-      tally_image_shared(layer.tally, arranged[i]);
-      image_axes.emplace_back(&axis(h, arranged[i].sh), &axis(w, arranged[i].sw));
-    }
+    for (const ImageLabels& labels : arranged) tally_image_shared(layer.tally, labels);
+    const auto image_axes = axes_.for_images(h, w, seg_sizes);
     // Units are independent: LibTorch's threads share them (they idle between forward passes), each
     // over the whole batch, so that one parallel region serves a layer.
     parallel_chunks(static_cast<std::int64_t>(units), 8, [&](std::int64_t begin, std::int64_t end) {

@@ -14,31 +14,14 @@ float round_down(double threshold) {
   return f;
 }
 
-void feed_sketches(std::span<QuantileSketch> sketches, const float* maps, const float* raw_max, int h,
-                   int w, bool upsample, int sh, int sw) {
+void feed_sketches(std::span<QuantileSketch> sketches, const float* maps, const float* raw_max, int h, int w) {
   const std::size_t map_size = static_cast<std::size_t>(h) * static_cast<std::size_t>(w);
-  const std::uint64_t pixels = upsample ? static_cast<std::uint64_t>(sh) * static_cast<std::uint64_t>(sw) : map_size;
-  const BilinearAxis ys = upsample ? BilinearAxis(h, sh) : BilinearAxis();
-  const BilinearAxis xs = upsample ? BilinearAxis(w, sw) : BilinearAxis();
   for (std::size_t u = 0; u < sketches.size(); ++u) {
-    QuantileSketch& sketch = sketches[u];
-    const float cutoff = sketch.cutoff();
-    // Bilinear values never exceed the map's maximum, so a weak map is only counted.
-    if (raw_max[u] < cutoff) {
-      sketch.add_below(pixels);
-      continue;
+    if (raw_max[u] < sketches[u].cutoff()) {
+      sketches[u].add_below(map_size);
+    } else {
+      sketches[u].add(std::span<const float>(maps + u * map_size, map_size));
     }
-    const float* map = maps + u * map_size;
-    if (!upsample) {
-      sketch.add(std::span<const float>(map, map_size));
-      continue;
-    }
-    std::uint64_t kept = 0;
-    visit_above(map, ys, xs, cutoff, /*inclusive=*/true, [&](std::size_t, float v) {
-      sketch.add(v);
-      ++kept;
-    });
-    sketch.add_below(pixels - kept);
   }
 }
 

@@ -16,13 +16,13 @@ namespace unitscope::analysis {
 // x > round_down(t) exactly when x > t.
 float round_down(double threshold);
 
-// One image's maps (units x h x w, row-major) with their maxima: values at or above each sketch's
-// cutoff go in, the rest are only counted. `upsample`: sketch the sh x sw bilinear upsampling
-// instead of the raw map; blocks that cannot reach the cutoff are never computed.
-void feed_sketches(std::span<QuantileSketch> sketches, const float* maps, const float* raw_max, int h,
-                   int w, bool upsample, int sh, int sw);
+// One image's raw maps (units x h x w, row-major) with their maxima: each map goes into its
+// sketch, which keeps the values at or above its cutoff; a map below the cutoff is only counted.
+void feed_sketches(std::span<QuantileSketch> sketches, const float* maps, const float* raw_max, int h, int w);
 
-// The same for exact tail histograms of the upsampling (ys: h -> sh, xs: w -> sw).
+// Exact tail histograms of the maps' bilinear upsampling (ys: h -> sh, xs: w -> sw): values at or
+// above each histogram's cutoff go in, the rest are only counted; blocks that cannot reach the
+// cutoff are never computed.
 void feed_histograms(std::span<TailHistogram> histograms, const float* maps, const float* raw_max, int h,
                      int w, const BilinearAxis& ys, const BilinearAxis& xs);
 

@@ -18,19 +18,6 @@ namespace unitscope::analysis {
 
 namespace {
 
-// Bilinear axes by (input, output) size: images of one dataset mostly share one size.
-class Axes {
- public:
-  const BilinearAxis& get(int in, int out) {
-    auto it = axes_.find({in, out});
-    if (it == axes_.end()) it = axes_.emplace(std::make_pair(in, out), BilinearAxis(in, out)).first;
-    return it->second;
-  }
-
- private:
-  std::map<std::pair<int, int>, BilinearAxis> axes_;
-};
-
 // The cache in reads of `chunk` images: each(first image, count, maps, maxima) for each read.
 template <typename Each>
 void over_chunks(const LayerState& layer, std::size_t li, std::uint64_t images, std::size_t chunk,
@@ -50,7 +37,7 @@ void over_chunks(const LayerState& layer, std::size_t li, std::uint64_t images, 
 // level of a grid sample of the upsampled values (every 8th pixel of evenly spread images), then,
 // for units where even that was too high, none.
 void recount(LayerState& layer, std::size_t li, std::vector<int> redo, bool upsampled, int sketch_k, double q,
-             std::span<const std::int32_t> seg_sizes, std::size_t chunk, const CacheReader& read, Axes& axes) {
+             std::span<const std::int32_t> seg_sizes, std::size_t chunk, const CacheReader& read, BilinearAxes& axes) {
   constexpr std::size_t kSamples = std::size_t{1} << 16;
   const std::uint64_t images = seg_sizes.size() / 2;
   const int h = static_cast<int>(layer.shape[1]), w = static_cast<int>(layer.shape[2]);
@@ -61,18 +48,14 @@ void recount(LayerState& layer, std::size_t li, std::vector<int> redo, bool upsa
   auto over_units = [&](std::uint64_t stride, auto&& each) {
     over_chunks(layer, li, images, chunk, read,
                 [&](std::uint64_t first, std::uint64_t n, const float* maps, const float* maxima) {
-      std::vector<std::pair<const BilinearAxis*, const BilinearAxis*>> image_axes;
-      for (std::uint64_t i = 0; i < n && upsampled; ++i) {
-        const std::uint64_t image = first + i;
-        image_axes.emplace_back(&axes.get(h, seg_sizes[2 * image]), &axes.get(w, seg_sizes[2 * image + 1]));
-      }
+      const auto image_axes = upsampled ? axes.for_images(h, w, seg_sizes.subspan(2 * first, 2 * n))
+                                        : std::vector<BilinearAxes::Pair>(n);
       parallel_chunks(static_cast<std::int64_t>(redo.size()), 1, [&](std::int64_t b, std::int64_t e) {
         for (auto r = static_cast<std::size_t>(b); r < static_cast<std::size_t>(e); ++r) {
           const auto u = static_cast<std::size_t>(redo[r]);
           for (std::uint64_t i = 0; i < n; ++i) {
             if ((first + i) % stride != 0) continue;
-            const auto axes_of = upsampled ? image_axes[i] : std::make_pair(nullptr, nullptr);
-            each(axes_of, r, u, first + i, maps + (i * units + u) * map_size, maxima[i * units + u]);
+            each(image_axes[i], r, u, first + i, maps + (i * units + u) * map_size, maxima[i * units + u]);
           }
         }
       });
@@ -81,7 +64,7 @@ void recount(LayerState& layer, std::size_t li, std::vector<int> redo, bool upsa
   if (!upsampled) {
     std::vector<QuantileSketch> sketches(redo.size(), QuantileSketch(sketch_k));
     over_units(1, [&](auto, std::size_t r, std::size_t, std::uint64_t, const float* map, float maximum) {
-      feed_sketches(std::span(&sketches[r], 1), map, &maximum, h, w, false, 0, 0);
+      feed_sketches(std::span(&sketches[r], 1), map, &maximum, h, w);
     });
     for (std::size_t r = 0; r < redo.size(); ++r) layer.sketches[static_cast<std::size_t>(redo[r])] = std::move(sketches[r]);
     return;
@@ -180,11 +163,8 @@ void observe_batch(LayerState& layer, Convention convention, int sketch_k, const
     // 0.975 level of the upsampled values on a grid of every 8th pixel (its rank error over even one
     // image is far below the 0.015 to the quantile); netdissect-lite: the raw values' 0.95 level.
     if (upsampled) {
-      Axes axes;
-      std::vector<std::pair<const BilinearAxis*, const BilinearAxis*>> image_axes;
-      for (std::size_t i = 0; i < images; ++i) {
-        image_axes.emplace_back(&axes.get(h, seg_sizes[2 * i]), &axes.get(w, seg_sizes[2 * i + 1]));
-      }
+      BilinearAxes axes;
+      const auto image_axes = axes.for_images(h, w, seg_sizes.first(2 * images));
       parallel_chunks(static_cast<std::int64_t>(units), 8, [&](std::int64_t begin, std::int64_t end) {
         std::vector<float> grid;
         for (auto u = static_cast<std::size_t>(begin); u < static_cast<std::size_t>(end); ++u) {
@@ -214,11 +194,8 @@ void observe_batch(LayerState& layer, Convention convention, int sketch_k, const
       layer.sketches[u].raise_cutoff_to(*nth);
     }
   }
-  Axes axes;
-  std::vector<std::pair<const BilinearAxis*, const BilinearAxis*>> image_axes;
-  for (std::size_t i = 0; i < images && upsampled; ++i) {
-    image_axes.emplace_back(&axes.get(h, seg_sizes[2 * i]), &axes.get(w, seg_sizes[2 * i + 1]));
-  }
+  BilinearAxes axes;
+  const auto image_axes = upsampled ? axes.for_images(h, w, seg_sizes.first(2 * images)) : std::vector<BilinearAxes::Pair>();
   // Units are independent: LibTorch's threads share them (they idle between forward passes).
   parallel_chunks(static_cast<std::int64_t>(units), 8, [&](std::int64_t begin, std::int64_t end) {
     const auto b = static_cast<std::size_t>(begin), n = static_cast<std::size_t>(end - begin);
@@ -228,7 +205,7 @@ void observe_batch(LayerState& layer, Convention convention, int sketch_k, const
         feed_histograms(std::span(layer.histograms).subspan(b, n), image, maxima + i * units + b, h, w,
                         *image_axes[i].first, *image_axes[i].second);
       } else {
-        feed_sketches(std::span(layer.sketches).subspan(b, n), image, maxima + i * units + b, h, w, false, 0, 0);
+        feed_sketches(std::span(layer.sketches).subspan(b, n), image, maxima + i * units + b, h, w);
       }
     }
   });
@@ -254,7 +231,7 @@ void choose_thresholds(std::vector<LayerState>& layers, Convention convention, i
   const double q = convention_quantile(convention);
   const bool upsampled = convention_upsampled_quantile(convention);
   const std::uint64_t images = seg_sizes.size() / 2;
-  Axes axes;
+  BilinearAxes axes;
   for (std::size_t li = 0; li < layers.size(); ++li) {
     LayerState& layer = layers[li];
     std::vector<int> redo;
@@ -308,11 +285,7 @@ void choose_thresholds(std::vector<LayerState>& layers, Convention convention, i
       const auto map_size = static_cast<std::size_t>(layer.map_size());
       over_chunks(layer, li, images, chunk, read,
                   [&](std::uint64_t first_image, std::uint64_t n, const float* maps, const float* maxima) {
-        std::vector<std::pair<const BilinearAxis*, const BilinearAxis*>> image_axes;
-        for (std::uint64_t i = 0; i < n; ++i) {
-          const std::uint64_t image = first_image + i;
-          image_axes.emplace_back(&axes.get(h, seg_sizes[2 * image]), &axes.get(w, seg_sizes[2 * image + 1]));
-        }
+        const auto image_axes = axes.for_images(h, w, seg_sizes.subspan(2 * first_image, 2 * n));
         // Threads split the units, each over the whole chunk: one parallel region per read.
         parallel_chunks(static_cast<std::int64_t>(units.size()), 4, [&](std::int64_t b, std::int64_t e) {
           const auto first = static_cast<std::size_t>(b), count = static_cast<std::size_t>(e - b);

@@ -27,6 +27,19 @@ BilinearAxis::BilinearAxis(int in_size, int out_size) : in(in_size), out(out_siz
   begin[static_cast<std::size_t>(in_size)] = out_size;
 }
 
+const BilinearAxis& BilinearAxes::get(int in, int out) {
+  auto it = axes_.find({in, out});
+  if (it == axes_.end()) it = axes_.emplace(std::make_pair(in, out), BilinearAxis(in, out)).first;
+  return it->second;
+}
+
+std::vector<BilinearAxes::Pair> BilinearAxes::for_images(int h, int w, std::span<const std::int32_t> seg_sizes) {
+  std::vector<Pair> pairs;
+  pairs.reserve(seg_sizes.size() / 2);
+  for (std::size_t i = 0; i + 1 < seg_sizes.size(); i += 2) pairs.emplace_back(&get(h, seg_sizes[i]), &get(w, seg_sizes[i + 1]));
+  return pairs;
+}
+
 void upsample_bilinear(std::span<const float> map, const BilinearAxis& ys, const BilinearAxis& xs,
                        std::span<float> out) {
   assert(map.size() == static_cast<std::size_t>(ys.in) * static_cast<std::size_t>(xs.in));

@@ -4,8 +4,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <limits>
+#include <map>
 #include <span>
+#include <utility>
 #include <vector>
 
 namespace unitscope::analysis {
@@ -22,6 +25,20 @@ struct BilinearAxis {
 
   BilinearAxis() = default;
   BilinearAxis(int in_size, int out_size);
+};
+
+// Bilinear axes made once per (input, output) size: images of one dataset mostly share one size.
+// References stay valid while the cache lives.
+class BilinearAxes {
+ public:
+  using Pair = std::pair<const BilinearAxis*, const BilinearAxis*>;  // ys, xs
+
+  const BilinearAxis& get(int in, int out);
+  // The axes that take h x w maps to each image's segmentation size; seg_sizes holds sh, sw pairs.
+  std::vector<Pair> for_images(int h, int w, std::span<const std::int32_t> seg_sizes);
+
+ private:
+  std::map<std::pair<int, int>, BilinearAxis> axes_;
 };
 
 // The value of output (y, x); every other function here computes exactly this expression.
