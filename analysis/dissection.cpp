@@ -18,6 +18,7 @@
 #include "analysis/dissection_report.h"
 #include "analysis/dissection_state.h"
 #include "analysis/error.h"
+#include "analysis/file_write.h"
 #include "analysis/model.h"
 #include "analysis/parallel.h"
 #include "analysis/tally_kernels.h"

@@ -228,20 +228,6 @@ std::string report_html(const DissectionResult& result, const std::map<std::uint
   return out.str();
 }
 
-void write_file_atomic(const std::filesystem::path& path, const std::string& text) {
-  std::filesystem::path tmp = path;
-  tmp += ".tmp";
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f) throw Error("cannot write " + tmp.string());
-    f.write(text.data(), static_cast<std::streamsize>(text.size()));
-    if (!f) throw Error("cannot write " + tmp.string());
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) throw Error("cannot rename " + tmp.string() + " to " + path.string() + ": " + ec.message());
-}
-
 std::string html_escape(const std::string& s) {
   std::string out;
   for (char c : s) {

@@ -41,7 +41,5 @@ struct ReportThumbnail {
 std::string report_html(const DissectionResult& result, const std::map<std::uint64_t, Image>& images,
                         const std::vector<std::vector<std::vector<ReportThumbnail>>>& thumbnails);
 
-// Writes `text` to `path` through a temporary file and a rename, so readers never see half a file.
-void write_file_atomic(const std::filesystem::path& path, const std::string& text);
 
 }  // namespace unitscope::analysis

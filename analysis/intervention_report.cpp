@@ -13,6 +13,7 @@
 #include "analysis/dissection_file.h"
 #include "analysis/dissection_report.h"
 #include "analysis/error.h"
+#include "analysis/file_write.h"
 
 namespace unitscope::analysis {
 namespace {

@@ -1,7 +1,5 @@
 #include "engine/studio_settings.h"
 
-#include <unistd.h>
-
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -9,6 +7,8 @@
 #include <sstream>
 #include <stdexcept>
 #include <system_error>
+
+#include "analysis/file_write.h"
 
 namespace unitscope::engine {
 
@@ -202,25 +202,7 @@ void save_settings(const std::filesystem::path& path, const StudioSettings& sett
     throw std::runtime_error("cannot create the directory of settings " + path.string() + ": " +
                              ec.message());
   }
-  // The pid keeps two studios saving at once from writing the same temporary file.
-  auto tmp = path;
-  tmp += ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << settings_to_json(settings).dump(2) << '\n';
-    out.flush();
-    if (!out) {
-      std::filesystem::remove(tmp, ec);
-      throw std::runtime_error("cannot write settings " + path.string() + " (via " + tmp.string() +
-                               ")");
-    }
-  }
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    std::error_code ignored;
-    std::filesystem::remove(tmp, ignored);
-    throw std::runtime_error("cannot replace settings " + path.string() + ": " + ec.message());
-  }
+  analysis::write_file_atomic(path, settings_to_json(settings).dump(2) + "\n");
 }
 
 const char* to_string(SourceKind kind) {

@@ -14,6 +14,7 @@
 #include "analysis/dissection_file.h"
 #include "analysis/dissection_report.h"
 #include "analysis/error.h"
+#include "analysis/file_write.h"
 #include "analysis/intervention_report.h"
 #include "analysis/model.h"
 #include "analysis/scene_world.h"
