@@ -403,13 +403,12 @@ void Run::tally_batch(std::vector<BrodenSample>& batch) {
     Stopwatch watch(timings_.labels);
     at::parallel_for(0, static_cast<std::int64_t>(batch.size()), 1, [&](std::int64_t begin, std::int64_t end) {
       for (auto i = static_cast<std::size_t>(begin); i < static_cast<std::size_t>(end); ++i) {
-        arranged[i] = arrange_labels(batch[i], static_cast<int>(label_names_.size()), /*dense=*/false);
+        arranged[i] = arrange_labels(batch[i], static_cast<int>(label_names_.size()));
       }
     });
   }
   std::vector<std::int32_t> seg_sizes;
   for (const ImageLabels& labels : arranged) seg_sizes.insert(seg_sizes.end(), {labels.sh, labels.sw});
-  maxima_.resize(state_.layers.size());
   for (std::size_t li = 0; li < state_.layers.size(); ++li) {
     LayerState& layer = state_.layers[li];
     const auto units = static_cast<std::size_t>(layer.units());
@@ -421,7 +420,6 @@ void Run::tally_batch(std::vector<BrodenSample>& batch) {
       batch_maps = read_cache(li, first, batch.size());
     }
     Stopwatch watch(timings_.tally);
-    map_maxima(batch_maps, map_size, maxima_[li]);
     std::vector<float> thr;
     for (double t : layer.thresholds) thr.push_back(round_down(t));
     for (const ImageLabels& labels : arranged) tally_image_shared(layer.tally, labels);
@@ -432,7 +430,7 @@ void Run::tally_batch(std::vector<BrodenSample>& batch) {
       thread_local TallyScratch scratch;
       for (std::size_t i = 0; i < batch.size(); ++i) {
         tally_units(layer.tally, static_cast<int>(begin), static_cast<int>(end),
-                    batch_maps.data() + i * units * map_size, maxima_[li].data() + i * units, h, w,
+                    batch_maps.data() + i * units * map_size, h, w,
                     *image_axes[i].first, *image_axes[i].second, thr, arranged[i], label_category_, first + i,
                     scratch);
       }

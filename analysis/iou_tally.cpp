@@ -136,66 +136,85 @@ IouTally IouTally::deserialize(std::span<const std::uint8_t> data, std::size_t& 
   return t;
 }
 
-ImageLabels arrange_labels(const BrodenSample& sample, int label_count, bool dense) {
+ImageLabels arrange_labels(const BrodenSample& sample, int label_count) {
   ImageLabels out;
   out.sh = sample.sh;
   out.sw = sample.sw;
   const std::size_t pixels = static_cast<std::size_t>(sample.sh) * static_cast<std::size_t>(sample.sw);
-  auto check = [&](std::int32_t label) {
-    if (label < 0 || label >= label_count) {
-      throw Error("image " + sample.image + " (index.csv row " + std::to_string(sample.row + 1) +
-                  "): label " + std::to_string(label) + " is not in label.csv");
-    }
-  };
-  std::vector<int> slot(static_cast<std::size_t>(label_count), -1);
+  std::vector<const std::int32_t*> planes;
   for (const CategoryLabels& category : sample.labels) {
     for (const auto& plane : category.planes) {
       if (plane.size() != pixels) {
         throw Error("image " + sample.image + ": a label plane has " + std::to_string(plane.size()) +
                     " pixels, not sh*sw = " + std::to_string(pixels));
       }
-      for (std::int32_t label : plane) {
-        if (label == 0) continue;
-        check(label);
-        if (slot[static_cast<std::size_t>(label)] < 0) {
-          slot[static_cast<std::size_t>(label)] = static_cast<int>(out.label_ids.size());
-          out.label_ids.push_back(label);
-        }
-      }
+      planes.push_back(plane.data());
     }
     for (std::int32_t label : category.image_labels) {
       if (label == 0) continue;
-      check(label);
+      if (label < 0 || label >= label_count) {
+        throw Error("image " + sample.image + " (index.csv row " + std::to_string(sample.row + 1) +
+                    "): label " + std::to_string(label) + " is not in label.csv");
+      }
       out.scalars.push_back(label);
     }
   }
-  const std::size_t k = out.label_ids.size();
-  if (dense) out.counts.assign(pixels * k, 0.0f);
-  out.pixel_totals.assign(k, 0);
-  out.pixel_begin.assign(pixels + 1, 0);
-  for (const CategoryLabels& category : sample.labels) {
-    for (const auto& plane : category.planes) {
-      for (std::size_t p = 0; p < pixels; ++p) {
-        if (plane[p] == 0) continue;
-        const auto s = static_cast<std::size_t>(slot[static_cast<std::size_t>(plane[p])]);
-        if (dense) out.counts[p * k + s] += 1.0f;
-        ++out.pixel_totals[s];
-        ++out.pixel_begin[p + 1];
+  std::vector<int> slot(static_cast<std::size_t>(label_count), -1);
+  // A run starts where any plane changes; only its first pixel's labels need a look, since every
+  // pixel of the run carries the same.
+  auto start_run = [&](std::size_t p) {
+    out.slot_begin.push_back(static_cast<std::int32_t>(out.run_slots.size()));
+    for (const std::int32_t* plane : planes) {
+      const std::int32_t label = plane[p];
+      if (label == 0) continue;
+      if (label < 0 || label >= label_count) {
+        throw Error("image " + sample.image + " (index.csv row " + std::to_string(sample.row + 1) +
+                    "): label " + std::to_string(label) + " is not in label.csv");
       }
+      int& s = slot[static_cast<std::size_t>(label)];
+      if (s < 0) {
+        s = static_cast<int>(out.label_ids.size());
+        out.label_ids.push_back(label);
+      }
+      out.run_slots.push_back(s);
     }
+  };
+  out.row_runs.reserve(static_cast<std::size_t>(sample.sh) + 1);
+  for (int y = 0; y < sample.sh; ++y) {
+    out.row_runs.push_back(static_cast<std::int32_t>(out.run_end.size()));
+    const std::size_t row = static_cast<std::size_t>(y) * static_cast<std::size_t>(sample.sw);
+    if (sample.sw > 0) start_run(row);
+    for (int x = 1; x < sample.sw; ++x) {
+      const std::size_t p = row + static_cast<std::size_t>(x);
+      bool same = true;
+      for (const std::int32_t* plane : planes) same &= plane[p] == plane[p - 1];
+      if (same) continue;
+      out.run_end.push_back(x);
+      start_run(p);
+    }
+    if (sample.sw > 0) out.run_end.push_back(sample.sw);
   }
-  for (std::size_t p = 0; p < pixels; ++p) out.pixel_begin[p + 1] += out.pixel_begin[p];
-  out.pixel_slots.resize(static_cast<std::size_t>(out.pixel_begin[pixels]));
-  std::vector<std::int32_t> fill(out.pixel_begin.begin(), out.pixel_begin.end() - 1);
-  for (const CategoryLabels& category : sample.labels) {
-    for (const auto& plane : category.planes) {
-      for (std::size_t p = 0; p < pixels; ++p) {
-        if (plane[p] == 0) continue;
-        out.pixel_slots[static_cast<std::size_t>(fill[p]++)] = slot[static_cast<std::size_t>(plane[p])];
+  out.row_runs.push_back(static_cast<std::int32_t>(out.run_end.size()));
+  out.slot_begin.push_back(static_cast<std::int32_t>(out.run_slots.size()));
+  out.pixel_totals.assign(out.label_ids.size(), 0);
+  for (int y = 0; y < sample.sh; ++y) {
+    std::int32_t x = 0;
+    for (std::int32_t r = out.row_runs[static_cast<std::size_t>(y)]; r < out.row_runs[static_cast<std::size_t>(y) + 1]; ++r) {
+      const std::int32_t end = out.run_end[static_cast<std::size_t>(r)];
+      for (std::int32_t i = out.slot_begin[static_cast<std::size_t>(r)]; i < out.slot_begin[static_cast<std::size_t>(r) + 1]; ++i) {
+        out.pixel_totals[static_cast<std::size_t>(out.run_slots[static_cast<std::size_t>(i)])] += end - x;
       }
+      x = end;
     }
   }
   return out;
+}
+
+std::vector<std::int32_t> ImageLabels::slots_at(int x, int y) const {
+  const auto first = run_end.begin() + row_runs[static_cast<std::size_t>(y)];
+  const auto last = run_end.begin() + row_runs[static_cast<std::size_t>(y) + 1];
+  const auto r = static_cast<std::size_t>(std::upper_bound(first, last, x) - run_end.begin());
+  return {run_slots.begin() + slot_begin[r], run_slots.begin() + slot_begin[r + 1]};
 }
 
 void add_label_pixels(IouTally& tally, const ImageLabels& labels) {

@@ -72,25 +72,30 @@ struct IouTally {
   bool operator==(const IouTally&) const = default;
 };
 
-// One image's labels arranged for tallying: its distinct pixel labels, and per pixel how many planes
-// carry each, so that a [units x pixels] activated mask times `counts` is the intersection.
+// One image's labels arranged for tallying: its distinct pixel labels, and each row cut into runs
+// of pixels that carry the same labels, so that a span of activated pixels adds its overlap with
+// each run to the run's labels (segmentations are large regions: a few runs per row).
 struct ImageLabels {
   int sh = 0;
   int sw = 0;
   std::vector<std::int32_t> label_ids;     // K distinct nonzero labels of the pixel planes
-  std::vector<float> counts;               // sh*sw x K, row-major (empty unless arranged dense)
-  // The same counts sparsely: pixel p's label slots (a slot once per plane that carries it) are
-  // pixel_slots[pixel_begin[p] .. pixel_begin[p + 1]).
-  std::vector<std::int32_t> pixel_begin;   // sh*sw + 1
-  std::vector<std::int32_t> pixel_slots;
+  // Row y's runs are row_runs[y] .. row_runs[y + 1]; run r ends (exclusive) at x = run_end[r] and
+  // starts where the previous run of its row ends (or at 0). Its labels, as slots into label_ids,
+  // once per plane that carries one, are run_slots[slot_begin[r] .. slot_begin[r + 1]).
+  std::vector<std::int32_t> row_runs;      // sh + 1
+  std::vector<std::int32_t> run_end;
+  std::vector<std::int32_t> slot_begin;    // runs + 1
+  std::vector<std::int32_t> run_slots;
   std::vector<std::int64_t> pixel_totals;  // K: the label's pixels summed over every plane
   std::vector<std::int32_t> scalars;       // image-level labels, repeats kept
+
+  // Pixel (x, y)'s slots, for checks: what the runs say, in plane order.
+  std::vector<std::int32_t> slots_at(int x, int y) const;
 };
 
 // Throws Error naming the image for a label number outside [0, label_count) or a plane of the
 // wrong size.
-// `dense`: also fill `counts` (sh*sw x K floats); the tally kernels need only the sparse lists.
-ImageLabels arrange_labels(const BrodenSample& sample, int label_count, bool dense = true);
+ImageLabels arrange_labels(const BrodenSample& sample, int label_count);
 // Label pixels: every plane's nonzero pixels, and sh*sw for each image-level label.
 void add_label_pixels(IouTally& tally, const ImageLabels& labels);
 

@@ -1,5 +1,6 @@
 #include "analysis/tally_kernels.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <vector>
@@ -47,34 +48,25 @@ void feed_histograms(std::span<TailHistogram> histograms, const float* maps, con
   }
 }
 
-void refine_image(std::span<QuantileRefiner> refiners, std::span<const int> units, const float* maps,
-                  const float* raw_max, int h, int w, const BilinearAxis& ys, const BilinearAxis& xs) {
+void refine_image(std::span<QuantileRefiner> refiners, std::span<const int> units, const float* maps, int h,
+                  int w, const BilinearAxis& ys, const BilinearAxis& xs) {
   const std::size_t map_size = static_cast<std::size_t>(h) * static_cast<std::size_t>(w);
   for (std::size_t i = 0; i < refiners.size(); ++i) {
     const auto u = static_cast<std::size_t>(units[i]);
     QuantileRefiner& refiner = refiners[i];
     const float edge = refiner.bracket().lower_edge();
-    if (raw_max[u] < edge) continue;
     // Only the bracket's bins matter: values above them are skipped where whole blocks or rows are.
     visit_band(maps + u * map_size, ys, xs, edge, refiner.bracket().upper_edge(),
                [&](std::size_t, float v) { refiner.add(v); });
   }
 }
 
-void tally_image(IouTally& tally, const float* maps, const float* raw_max, int h, int w,
-                 std::span<const float> thresholds, const ImageLabels& labels,
-                 std::span<const int> label_category, std::uint64_t position) {
+void tally_image(IouTally& tally, const float* maps, int h, int w, std::span<const float> thresholds,
+                 const ImageLabels& labels, std::span<const int> label_category, std::uint64_t position) {
   TallyScratch scratch;
-  tally_image(tally, maps, raw_max, h, w, BilinearAxis(h, labels.sh), BilinearAxis(w, labels.sw), thresholds,
-              labels, label_category, position, scratch);
-}
-
-void tally_image(IouTally& tally, const float* maps, const float* raw_max, int h, int w, const BilinearAxis& ys,
-                 const BilinearAxis& xs, std::span<const float> thresholds, const ImageLabels& labels,
-                 std::span<const int> label_category, std::uint64_t position, TallyScratch& scratch) {
   tally_image_shared(tally, labels);
-  tally_units(tally, 0, tally.units, maps, raw_max, h, w, ys, xs, thresholds, labels, label_category, position,
-              scratch);
+  tally_units(tally, 0, tally.units, maps, h, w, BilinearAxis(h, labels.sh), BilinearAxis(w, labels.sw), thresholds,
+              labels, label_category, position, scratch);
 }
 
 void tally_image_shared(IouTally& tally, const ImageLabels& labels) {
@@ -82,33 +74,50 @@ void tally_image_shared(IouTally& tally, const ImageLabels& labels) {
   add_label_pixels(tally, labels);
 }
 
-void tally_units(IouTally& tally, int first_unit, int end_unit, const float* maps, const float* raw_max, int h,
-                 int w, const BilinearAxis& ys, const BilinearAxis& xs, std::span<const float> thresholds,
+void tally_units(IouTally& tally, int first_unit, int end_unit, const float* maps, int h, int w,
+                 const BilinearAxis& ys, const BilinearAxis& xs, std::span<const float> thresholds,
                  const ImageLabels& labels, std::span<const int> label_category, std::uint64_t position,
                  TallyScratch& scratch) {
-  for (int u = first_unit; u < end_unit; ++u) tally.offer_top(u, raw_max[u], position);
   const std::size_t map_size = static_cast<std::size_t>(h) * static_cast<std::size_t>(w);
   const std::size_t k = labels.label_ids.size();
-  const bool sparse = labels.pixel_begin.size() == static_cast<std::size_t>(labels.sh) * static_cast<std::size_t>(labels.sw) + 1;
-  // Per unit: each activated pixel adds one to the slots of the labels it carries (once per plane).
+  // Per unit: each span of activated pixels in a row adds its overlap with each label run of that
+  // row to the run's label slots (once per plane).
   std::vector<std::int64_t>& inter = scratch.inter;
   inter.assign(k, 0);
   std::vector<char>& hit = scratch.hit;
-  const std::int32_t* begin = labels.pixel_begin.data();
-  const std::int32_t* slots = labels.pixel_slots.data();
-  const float* counts = labels.counts.data();
+  const std::int32_t* row_runs = labels.row_runs.data();
+  const std::int32_t* run_end = labels.run_end.data();
+  const std::int32_t* slot_begin = labels.slot_begin.data();
+  const std::int32_t* run_slots = labels.run_slots.data();
+  std::vector<float>& rows = scratch.rows;
+  rows.resize(static_cast<std::size_t>(h));
   for (int u = first_unit; u < end_unit; ++u) {
+    // The row maxima give the map's maximum and then let the search skip rows.
+    const float* map = maps + static_cast<std::size_t>(u) * map_size;
+    row_maxima(map, h, w, rows.data());
+    const float raw_max = *std::max_element(rows.begin(), rows.end());
+    tally.offer_top(u, raw_max, position);
     const float thr = thresholds[static_cast<std::size_t>(u)];
-    if (!(raw_max[u] > thr)) continue;
+    if (!(raw_max > thr)) continue;
     std::int64_t a = 0;
-    visit_pixels_above(maps + static_cast<std::size_t>(u) * map_size, ys, xs, thr, [&](std::size_t pixel) {
-                  ++a;
-                  if (sparse) {
-                    for (std::int32_t i = begin[pixel]; i < begin[pixel + 1]; ++i) ++inter[static_cast<std::size_t>(slots[i])];
-                  } else {
-                    for (std::size_t j = 0; j < k; ++j) inter[j] += static_cast<std::int64_t>(counts[pixel * k + j]);
-                  }
-                });
+    // Spans come row by row, left to right: the label run that holds a span's start is found by
+    // walking on from the previous span's.
+    int row = -1;
+    std::size_t r = 0;
+    visit_spans_above(map, ys, xs, thr, rows.data(), [&](int y, int x, int x_end) {
+      a += x_end - x;
+      if (y != row) {
+        row = y;
+        r = static_cast<std::size_t>(row_runs[y]);
+      }
+      while (run_end[r] <= x) ++r;
+      while (x < x_end) {
+        const int stop = std::min(x_end, run_end[r]);
+        for (std::int32_t i = slot_begin[r]; i < slot_begin[r + 1]; ++i) inter[static_cast<std::size_t>(run_slots[i])] += stop - x;
+        x = stop;
+        if (stop == run_end[r]) ++r;
+      }
+    });
     if (a == 0) continue;  // the map's peak fell between output pixels
     tally.activation[static_cast<std::size_t>(u)] += a;
     hit.assign(static_cast<std::size_t>(tally.categories), 0);

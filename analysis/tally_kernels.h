@@ -28,31 +28,29 @@ void feed_histograms(std::span<TailHistogram> histograms, const float* maps, con
 
 // The second look for exact quantiles: refiners[i] sees unit units[i]'s upsampled values at or
 // above its bracket's lower edge.
-void refine_image(std::span<QuantileRefiner> refiners, std::span<const int> units, const float* maps,
-                  const float* raw_max, int h, int w, const BilinearAxis& ys, const BilinearAxis& xs);
+void refine_image(std::span<QuantileRefiner> refiners, std::span<const int> units, const float* maps, int h,
+                  int w, const BilinearAxis& ys, const BilinearAxis& xs);
 
 // Reused between images so that tallying allocates nothing.
 struct TallyScratch {
   std::vector<std::int64_t> inter;
   std::vector<char> hit;
+  std::vector<float> rows;
 };
 
-// Tallies one image: maps (units x h x w) and their maxima, thresholds from round_down. Units whose
-// maximum is not above the threshold are skipped (no activated pixel is possible); the others'
-// activated pixels of the sh x sw upsampling are found block by block, and each adds one to every
-// label its pixel carries (ImageLabels' sparse per-pixel lists).
-void tally_image(IouTally& tally, const float* maps, const float* raw_max, int h, int w,
-                 std::span<const float> thresholds, const ImageLabels& labels,
-                 std::span<const int> label_category, std::uint64_t position);
-// The same with axes (h -> labels.sh, w -> labels.sw) and scratch space from the caller.
-void tally_image(IouTally& tally, const float* maps, const float* raw_max, int h, int w, const BilinearAxis& ys,
-                 const BilinearAxis& xs, std::span<const float> thresholds, const ImageLabels& labels,
-                 std::span<const int> label_category, std::uint64_t position, TallyScratch& scratch);
-// tally_image in two parts: the image's own counts once, then units [first_unit, end_unit); disjoint
-// unit ranges touch disjoint parts of the tally, so they may run on several threads (one scratch each).
+// Tallies one image: maps (units x h x w), thresholds from round_down. Each map's maximum goes to
+// the unit's top images; units whose maximum is not above the threshold are skipped (no activated
+// pixel is possible); the others' activated pixels of the sh x sw upsampling are found block by
+// block, and each span of them in a row adds its overlap with each label run of that row
+// (ImageLabels) to the run's labels.
+void tally_image(IouTally& tally, const float* maps, int h, int w, std::span<const float> thresholds,
+                 const ImageLabels& labels, std::span<const int> label_category, std::uint64_t position);
+// tally_image in two parts: the image's own counts once, then units [first_unit, end_unit) with
+// axes (h -> labels.sh, w -> labels.sw) and scratch space from the caller; disjoint unit ranges
+// touch disjoint parts of the tally, so they may run on several threads (one scratch each).
 void tally_image_shared(IouTally& tally, const ImageLabels& labels);
-void tally_units(IouTally& tally, int first_unit, int end_unit, const float* maps, const float* raw_max, int h,
-                 int w, const BilinearAxis& ys, const BilinearAxis& xs, std::span<const float> thresholds,
+void tally_units(IouTally& tally, int first_unit, int end_unit, const float* maps, int h, int w,
+                 const BilinearAxis& ys, const BilinearAxis& xs, std::span<const float> thresholds,
                  const ImageLabels& labels, std::span<const int> label_category, std::uint64_t position,
                  TallyScratch& scratch);
 

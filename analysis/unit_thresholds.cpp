@@ -18,17 +18,18 @@ namespace unitscope::analysis {
 
 namespace {
 
-// The cache in reads of `chunk` images: each(first image, count, maps, maxima) for each read.
+// The cache in reads of `chunk` images: each(first image, count, maps, maxima) for each read; the
+// maxima only `with_maxima`, else null.
 template <typename Each>
 void over_chunks(const LayerState& layer, std::size_t li, std::uint64_t images, std::size_t chunk,
-                 const CacheReader& read, Each&& each) {
+                 const CacheReader& read, Each&& each, bool with_maxima = true) {
   std::vector<float> maxima;
   const auto map_size = static_cast<std::size_t>(layer.map_size());
   for (std::uint64_t first = 0; first < images; first += chunk) {
     const std::uint64_t n = std::min<std::uint64_t>(chunk, images - first);
     const std::span<const float> maps = read(li, first, n);
-    map_maxima(maps, map_size, maxima);
-    each(first, n, maps.data(), maxima.data());
+    if (with_maxima) map_maxima(maps, map_size, maxima);
+    each(first, n, maps.data(), with_maxima ? maxima.data() : nullptr);
   }
 }
 
@@ -283,19 +284,20 @@ void choose_thresholds(std::vector<LayerState>& layers, Convention convention, i
       const int h = static_cast<int>(layer.shape[1]), w = static_cast<int>(layer.shape[2]);
       const auto units_per_image = static_cast<std::size_t>(layer.units());
       const auto map_size = static_cast<std::size_t>(layer.map_size());
+      // The band search skips maps and rows that cannot reach the band by their row maxima.
       over_chunks(layer, li, images, chunk, read,
-                  [&](std::uint64_t first_image, std::uint64_t n, const float* maps, const float* maxima) {
+                  [&](std::uint64_t first_image, std::uint64_t n, const float* maps, const float*) {
         const auto image_axes = axes.for_images(h, w, seg_sizes.subspan(2 * first_image, 2 * n));
         // Threads split the units, each over the whole chunk: one parallel region per read.
         parallel_chunks(static_cast<std::int64_t>(units.size()), 4, [&](std::int64_t b, std::int64_t e) {
           const auto first = static_cast<std::size_t>(b), count = static_cast<std::size_t>(e - b);
           for (std::uint64_t i = 0; i < n; ++i) {
             refine_image(std::span(refiners).subspan(first, count), std::span<const int>(units).subspan(first, count),
-                         maps + i * units_per_image * map_size, maxima + i * units_per_image, h, w,
-                         *image_axes[i].first, *image_axes[i].second);
+                         maps + i * units_per_image * map_size, h, w, *image_axes[i].first,
+                         *image_axes[i].second);
           }
         });
-      });
+      }, /*with_maxima=*/false);
       for (std::size_t i = 0; i < units.size(); ++i) {
         layers[li].thresholds[static_cast<std::size_t>(units[i])] = refiners[i].quantile();
       }

@@ -55,6 +55,23 @@ inline float bilinear_value(const float* map, int w, const BilinearAxis& ys, con
 void upsample_bilinear(std::span<const float> map, const BilinearAxis& ys, const BilinearAxis& xs,
                        std::span<float> out);
 
+// Each row's maximum (out: h values), in lanes so that the loop runs at the speed of loads.
+inline void row_maxima(const float* map, int h, int w, float* out) {
+  constexpr int kLanes = 8;
+  for (int y = 0; y < h; ++y) {
+    const float* row = map + static_cast<std::size_t>(y) * static_cast<std::size_t>(w);
+    float best[kLanes];
+    for (int k = 0; k < kLanes; ++k) best[k] = row[0];
+    int x = 0;
+    for (; x + kLanes <= w; x += kLanes) {
+      for (int k = 0; k < kLanes; ++k) best[k] = row[x + k] > best[k] ? row[x + k] : best[k];
+    }
+    for (; x < w; ++x) best[0] = row[x] > best[0] ? row[x] : best[0];
+    for (int k = 1; k < kLanes; ++k) best[0] = best[k] > best[0] ? best[k] : best[0];
+    out[y] = best[0];
+  }
+}
+
 namespace detail {
 
 // One block between input corners a0 = map(a, b), b0 = map(a, b1), c0 = map(a1, b), d0 = map(a1, b1):
@@ -92,13 +109,24 @@ void visit_block(float a0, float b0, float c0, float d0, const BilinearAxis& ys,
   }
 }
 
-template <bool kInclusive, bool kValues, typename Visit>
+// Whether block row a (between input rows a and a + 1) may hold a value at or above (kInclusive)
+// or above the cutoff: most rows of a sparse map hold nothing near it.
+template <bool kInclusive>
+bool block_row_reaches(const float* rows, int h, int a, float cutoff) {
+  const float hi = std::max(rows[a], rows[std::min(a + 1, h - 1)]);
+  return kInclusive ? hi >= cutoff : hi > cutoff;
+}
+
+template <bool kInclusive, typename Visit>
 void visit_above(const float* map, const BilinearAxis& ys, const BilinearAxis& xs, float cutoff, float upper,
                  Visit& visit) {
   const int w = xs.in;
+  thread_local std::vector<float> rows;
+  rows.resize(static_cast<std::size_t>(ys.in));
+  row_maxima(map, ys.in, w, rows.data());
   for (int a = 0; a < ys.in; ++a) {
     const int ya0 = ys.begin[static_cast<std::size_t>(a)], ya1 = ys.begin[static_cast<std::size_t>(a) + 1];
-    if (ya0 == ya1) continue;
+    if (ya0 == ya1 || !block_row_reaches<kInclusive>(rows.data(), ys.in, a, cutoff)) continue;
     const float* r0 = map + static_cast<std::size_t>(a) * static_cast<std::size_t>(w);
     const float* r1 = map + static_cast<std::size_t>(std::min(a + 1, ys.in - 1)) * static_cast<std::size_t>(w);
     for (int b = 0; b < w; ++b) {
@@ -113,17 +141,6 @@ void visit_above(const float* map, const BilinearAxis& ys, const BilinearAxis& x
       const float lo = std::min(std::min(a0, b0), std::min(c0, d0));
       const float slack = std::max(std::abs(lo), std::abs(hi)) * 1e-6f + 16 * std::numeric_limits<float>::denorm_min();
       if (lo - slack >= upper) continue;
-      if constexpr (!kValues) {
-        // A block whose lowest corner clears the cutoff by more than that is above it whole, and its
-        // values need not be computed.
-        if (lo - slack > cutoff) {
-          for (int y = ya0; y < ya1; ++y) {
-            const std::size_t row = static_cast<std::size_t>(y) * static_cast<std::size_t>(xs.out);
-            for (int x = xb0; x < xb1; ++x) visit(row + static_cast<std::size_t>(x), hi);
-          }
-          continue;
-        }
-      }
       visit_block<kInclusive>(a0, b0, c0, d0, ys, xs, ya0, ya1, xb0, xb1, cutoff, upper, slack, visit);
     }
   }
@@ -140,9 +157,9 @@ void visit_above(const float* map, const BilinearAxis& ys, const BilinearAxis& x
                  bool inclusive, Visit&& visit) {
   constexpr float kNone = std::numeric_limits<float>::infinity();
   if (inclusive) {
-    detail::visit_above<true, true>(map, ys, xs, cutoff, kNone, visit);
+    detail::visit_above<true>(map, ys, xs, cutoff, kNone, visit);
   } else {
-    detail::visit_above<false, true>(map, ys, xs, cutoff, kNone, visit);
+    detail::visit_above<false>(map, ys, xs, cutoff, kNone, visit);
   }
 }
 
@@ -152,16 +169,94 @@ void visit_above(const float* map, const BilinearAxis& ys, const BilinearAxis& x
 template <typename Visit>
 void visit_band(const float* map, const BilinearAxis& ys, const BilinearAxis& xs, float lo, float hi,
                 Visit&& visit) {
-  detail::visit_above<true, true>(map, ys, xs, lo, hi, visit);
+  detail::visit_above<true>(map, ys, xs, lo, hi, visit);
 }
 
-// The pixels visit_above(..., inclusive=false) visits, in the same order, without their values
-// (visit(pixel) only): blocks clearly above the cutoff whole are not computed either.
+// The pixels visit_above(..., inclusive=false) visits, as spans: visit(y, x_begin, x_end) for each
+// maximal run of them along output row y, rows in increasing order and spans along a row from left
+// to right. Output rows are swept across every block of a block row, so that the spans of
+// neighbouring blocks join; blocks and block rows clearly above the cutoff are not computed. `rows`
+// holds the map's row maxima (row_maxima).
 template <typename Visit>
-void visit_pixels_above(const float* map, const BilinearAxis& ys, const BilinearAxis& xs, float cutoff,
-                        Visit&& visit) {
-  auto pixel = [&](std::size_t p, float) { visit(p); };
-  detail::visit_above<false, false>(map, ys, xs, cutoff, std::numeric_limits<float>::infinity(), pixel);
+void visit_spans_above(const float* map, const BilinearAxis& ys, const BilinearAxis& xs, float cutoff,
+                       const float* rows, Visit&& visit) {
+  struct Block {
+    float a0, b0, c0, d0, slack;
+    int x0, x1;
+    bool whole;  // above the cutoff everywhere
+  };
+  constexpr int kRun = 32;
+  const int w = xs.in;
+  thread_local std::vector<Block> blocks;
+  for (int a = 0; a < ys.in; ++a) {
+    const int ya0 = ys.begin[static_cast<std::size_t>(a)], ya1 = ys.begin[static_cast<std::size_t>(a) + 1];
+    if (ya0 == ya1 || !detail::block_row_reaches<false>(rows, ys.in, a, cutoff)) continue;
+    const float* r0 = map + static_cast<std::size_t>(a) * static_cast<std::size_t>(w);
+    const float* r1 = map + static_cast<std::size_t>(std::min(a + 1, ys.in - 1)) * static_cast<std::size_t>(w);
+    // The same tests, in the same arithmetic, as visit_above's.
+    blocks.clear();
+    for (int b = 0; b < w; ++b) {
+      const int xb0 = xs.begin[static_cast<std::size_t>(b)], xb1 = xs.begin[static_cast<std::size_t>(b) + 1];
+      if (xb0 == xb1) continue;
+      const int b1 = std::min(b + 1, w - 1);
+      const float a0 = r0[b], b0 = r0[b1], c0 = r1[b], d0 = r1[b1];
+      const float hi = std::max(std::max(a0, b0), std::max(c0, d0));
+      if (!(hi > cutoff)) continue;
+      const float lo = std::min(std::min(a0, b0), std::min(c0, d0));
+      const float slack = std::max(std::abs(lo), std::abs(hi)) * 1e-6f + 16 * std::numeric_limits<float>::denorm_min();
+      blocks.push_back({a0, b0, c0, d0, slack, xb0, xb1, lo - slack > cutoff});
+    }
+    if (blocks.empty()) continue;
+    for (int y = ya0; y < ya1; ++y) {
+      const float ty = ys.t[static_cast<std::size_t>(y)];
+      const float wy = 1.0f - ty;
+      int begin = 0, end = -1;  // the span being grown
+      auto add = [&](int x0, int x1) {
+        if (x0 == end) {
+          end = x1;
+          return;
+        }
+        if (end > begin) visit(y, begin, end);
+        begin = x0;
+        end = x1;
+      };
+      for (const Block& k : blocks) {
+        if (k.whole) {
+          add(k.x0, k.x1);
+          continue;
+        }
+        // A row of a block is linear between its ends: rows clearly below the cutoff or clearly
+        // above it need no values.
+        const float e0 = wy * k.a0 + ty * k.c0, e1 = wy * k.b0 + ty * k.d0;
+        if (std::max(e0, e1) + k.slack < cutoff) continue;
+        if (std::min(e0, e1) - k.slack > cutoff) {
+          add(k.x0, k.x1);
+          continue;
+        }
+        float values[kRun];
+        for (int x0 = k.x0; x0 < k.x1; x0 += kRun) {
+          const int n = std::min(kRun, k.x1 - x0);
+          const float* t = xs.t.data() + x0;
+          for (int i = 0; i < n; ++i) {
+            const float tx = t[i];
+            const float wx = 1.0f - tx;
+            values[i] = wy * (wx * k.a0 + tx * k.b0) + ty * (wx * k.c0 + tx * k.d0);
+          }
+          for (int i = 0; i < n;) {
+            if (!(values[i] > cutoff)) {
+              ++i;
+              continue;
+            }
+            int j = i + 1;
+            while (j < n && values[j] > cutoff) ++j;
+            add(x0 + i, x0 + j);
+            i = j;
+          }
+        }
+      }
+      if (end > begin) visit(y, begin, end);
+    }
+  }
 }
 
 }  // namespace unitscope::analysis

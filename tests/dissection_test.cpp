@@ -7,6 +7,7 @@
 
 #include <unistd.h>
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <fstream>
@@ -189,7 +190,6 @@ TEST_CASE("tally kernel: bilinear upsampling, strict threshold, skipped units, i
   const at::Tensor reference = at::upsample_bilinear2d(
       at::from_blob(const_cast<float*>(maps.data()), {1, 1, 2, 2}, at::kFloat), {4, 4}, false);
   CHECK(at::equal(reference.reshape({16}), at::from_blob(up.data(), {16}, at::kFloat)));
-  const std::vector<float> max{12, 1, 7};
   const std::vector<float> thresholds{6, 2, 0.5f};
   // Labels: 1 on the left half, 2 on the right half; image-level label 3.
   BrodenSample s;
@@ -203,7 +203,7 @@ TEST_CASE("tally kernel: bilinear upsampling, strict threshold, skipped units, i
   const ImageLabels labels = arrange_labels(s, 4);
   const std::vector<int> category{-1, 0, 0, 1};
   IouTally t(3, 4, 2, 2);
-  tally_image(t, maps.data(), max.data(), 2, 2, thresholds, labels, category, 0);
+  tally_image(t, maps.data(), 2, 2, thresholds, labels, category, 0);
   CHECK(t.activation == std::vector<std::int64_t>{7, 0, 16});
   CHECK(t.inter(0, 1) == 3);  // 7 (row 2, col 1), 8 and 9 (row 3)
   CHECK(t.inter(0, 2) == 4);
@@ -225,8 +225,8 @@ TEST_CASE("tally kernel: bilinear upsampling, strict threshold, skipped units, i
   upsample_bilinear(peak, a34, a34, peak_up);
   CHECK(*std::max_element(peak_up.begin(), peak_up.end()) == 3.90625f);
   IouTally p(1, 4, 2, 1);
-  const float peak_max = 10.0f, five = 5.0f;
-  tally_image(p, peak.data(), &peak_max, 3, 3, std::span(&five, 1), labels, category, 0);
+  const float five = 5.0f;
+  tally_image(p, peak.data(), 3, 3, std::span(&five, 1), labels, category, 0);
   CHECK(p.activation[0] == 0);
   CHECK(p.act_cat(0, 1) == 0);
   CHECK(p.inter(0, 3) == 0);
@@ -236,6 +236,80 @@ TEST_CASE("tally kernel: bilinear upsampling, strict threshold, skipped units, i
   CHECK(round_down(6.0) == 6.0f);
   CHECK(static_cast<double>(round_down(0.1)) <= 0.1);
   CHECK(static_cast<double>(std::nextafter(round_down(0.1), 1.0f)) > 0.1);
+}
+
+TEST_CASE("tally kernel: label runs give every pixel's counts, over several planes and random maps") {
+  // Brute force: every upsampled pixel compared with its threshold, every plane's label counted.
+  std::mt19937 rng(21);
+  std::uniform_real_distribution<float> value(0.0f, 1.0f);
+  std::uniform_int_distribution<int> label(0, 6);
+  const std::vector<int> category{-1, 0, 0, 0, 1, 1, 2};
+  for (const auto& [h, w, sh, sw] : std::vector<std::array<int, 4>>{{4, 4, 16, 16}, {3, 5, 13, 7}, {6, 1, 11, 9}, {2, 2, 1, 5}}) {
+    INFO(h << "x" << w << " to " << sh << "x" << sw);
+    constexpr int kMapUnits = 5;
+    std::vector<float> maps(static_cast<std::size_t>(kMapUnits * h * w));
+    for (float& v : maps) v = value(rng) < 0.5f ? 0.0f : value(rng);
+    const std::vector<float> thresholds{0.3f, 0.6f, 0.9f, 0.0f, 2.0f};
+    // Three planes in two categories: rectangles of one label with some single-pixel noise, so that
+    // rows hold runs of several lengths and pixels carry 0 to 3 labels.
+    BrodenSample s;
+    s.sh = sh;
+    s.sw = sw;
+    s.labels.resize(2);
+    for (int plane = 0; plane < 3; ++plane) {
+      std::vector<std::int32_t> labels(static_cast<std::size_t>(sh * sw));
+      const int x0 = label(rng) * sw / 7, y0 = label(rng) * sh / 7, l = label(rng);
+      for (int y = 0; y < sh; ++y) {
+        for (int x = 0; x < sw; ++x) {
+          std::int32_t& v = labels[static_cast<std::size_t>(y * sw + x)];
+          v = x >= x0 && y >= y0 ? l : 0;
+          if (value(rng) < 0.1f) v = label(rng);
+        }
+      }
+      s.labels[static_cast<std::size_t>(plane / 2)].planes.push_back(labels);
+    }
+    s.labels[1].image_labels = {5};
+    const ImageLabels arranged = arrange_labels(s, 7);
+    IouTally fast(kMapUnits, 7, 3, 0);
+    tally_image(fast, maps.data(), h, w, thresholds, arranged, category, 0);
+
+    IouTally slow(kMapUnits, 7, 3, 0);
+    slow.images = 1;
+    for (const auto& c : s.labels) {
+      for (const auto& plane : c.planes) {
+        for (std::int32_t l : plane) slow.label_pixels[static_cast<std::size_t>(l)] += l != 0;
+      }
+    }
+    slow.label_pixels[5] += sh * sw;
+    for (int u = 0; u < kMapUnits; ++u) {
+      std::vector<float> up(static_cast<std::size_t>(sh * sw));
+      upsample_bilinear(std::span(maps.data() + u * h * w, static_cast<std::size_t>(h * w)), BilinearAxis(h, sh),
+                        BilinearAxis(w, sw), up);
+      std::int64_t a = 0;
+      std::vector<char> hit(3, 0);
+      for (std::size_t p = 0; p < up.size(); ++p) {
+        if (!(up[p] > round_down(thresholds[static_cast<std::size_t>(u)]))) continue;
+        ++a;
+        for (const auto& c : s.labels) {
+          for (const auto& plane : c.planes) {
+            if (plane[p] == 0) continue;
+            ++slow.inter(u, plane[p]);
+            hit[static_cast<std::size_t>(category[static_cast<std::size_t>(plane[p])])] = 1;
+          }
+        }
+      }
+      if (a == 0) continue;
+      slow.activation[static_cast<std::size_t>(u)] = a;
+      slow.inter(u, 5) += a;
+      hit[1] = 1;
+      for (int c = 0; c < 3; ++c) slow.act_cat(u, c) = hit[static_cast<std::size_t>(c)] ? a : 0;
+    }
+    CHECK(fast.activation == slow.activation);
+    CHECK(fast.intersection == slow.intersection);
+    CHECK(fast.activation_cat == slow.activation_cat);
+    CHECK(fast.label_pixels == slow.label_pixels);
+    CHECK(fast.activation[3] > 0);  // the cases are not empty
+  }
 }
 
 TEST_CASE("planted units: pnas convention") {
@@ -474,13 +548,11 @@ TEST_CASE("one pass and merged partial passes give exactly equal tallies") {
   REQUIRE(cache.good());
   std::vector<float> thr;
   for (const auto& u : pool.units) thr.push_back(round_down(u.threshold));
-  const at::Tensor max = acts.amax({2, 3}).contiguous();
   IouTally a(2, 4, 2, 3), b(2, 4, 2, 3);
   for (std::size_t i = 0; i < kImages; ++i) {
     const auto s = data.read(i);
     REQUIRE(s.has_value());
-    tally_image(i < 13 ? a : b, acts.data_ptr<float>() + i * 32, max.data_ptr<float>() + i * 2, 4, 4,
-                thr, arrange_labels(*s, 4), full.label_category, i);
+    tally_image(i < 13 ? a : b, acts.data_ptr<float>() + i * 32, 4, 4, thr, arrange_labels(*s, 4), full.label_category, i);
   }
   a.merge(b);
   CHECK(a == pool.tally);

@@ -2,6 +2,7 @@
 // against counts worked out by hand.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <array>
 #include <utility>
 #include <cmath>
@@ -28,7 +29,13 @@ TEST_CASE("arrange_labels counts every plane and keeps image-level labels") {
   const ImageLabels l = arrange_labels(s, 8);
   REQUIRE(l.label_ids == std::vector<std::int32_t>{3, 5});
   CHECK(l.pixel_totals == std::vector<std::int64_t>{4, 1});
-  CHECK(l.counts == std::vector<float>{1, 0, 2, 0, 1, 0, 0, 1});
+  // Row 0: pixel 0 carries 3 (second plane), pixel 1 carries 3 twice; row 1: 3, then 5.
+  CHECK(l.row_runs == std::vector<std::int32_t>{0, 2, 4});
+  CHECK(l.run_end == std::vector<std::int32_t>{1, 2, 1, 2});
+  CHECK(l.slots_at(0, 0) == std::vector<std::int32_t>{0});
+  CHECK(l.slots_at(1, 0) == std::vector<std::int32_t>{0, 0});
+  CHECK(l.slots_at(0, 1) == std::vector<std::int32_t>{0});
+  CHECK(l.slots_at(1, 1) == std::vector<std::int32_t>{1});
   CHECK(l.scalars == std::vector<std::int32_t>{7, 7});
   IouTally t(1, 8, 2, 0);
   add_label_pixels(t, l);
@@ -235,7 +242,7 @@ TEST_CASE("visit_above finds exactly the pixels a full bilinear resampling puts 
   CHECK(a.begin == std::vector<int>{0, 3, 4});
 }
 
-TEST_CASE("visit_pixels_above visits exactly visit_above's pixels, also where whole blocks clear the cutoff") {
+TEST_CASE("visit_spans_above covers exactly visit_above's pixels in maximal spans, also where whole blocks clear the cutoff") {
   std::mt19937 rng(5);
   std::uniform_real_distribution<float> value(0.0f, 1.0f);
   for (const auto& [h, w, oh, ow] : std::vector<std::array<int, 4>>{{7, 7, 112, 112}, {28, 28, 112, 112}, {3, 5, 8, 9}}) {
@@ -246,8 +253,21 @@ TEST_CASE("visit_pixels_above visits exactly visit_above's pixels, also where wh
     for (const float cutoff : {0.2f, 0.5f, std::nextafter(0.7f, 0.0f), 0.7f, 0.95f}) {
       std::vector<std::size_t> with_values, pixels;
       visit_above(map.data(), ys, xs, cutoff, false, [&](std::size_t p, float) { with_values.push_back(p); });
-      visit_pixels_above(map.data(), ys, xs, cutoff, [&](std::size_t p) { pixels.push_back(p); });
+      std::vector<float> rows(static_cast<std::size_t>(h));
+      row_maxima(map.data(), h, w, rows.data());
+      int last_y = -1, last_end = -1;
+      bool ordered = true;
+      visit_spans_above(map.data(), ys, xs, cutoff, rows.data(), [&](int y, int x0, int x1) {
+        // Rows in order, spans left to right with a gap between them (else they would be one).
+        ordered &= x0 < x1 && (y > last_y || (y == last_y && x0 > last_end));
+        last_y = y;
+        last_end = x1;
+        for (int x = x0; x < x1; ++x) pixels.push_back(static_cast<std::size_t>(y * ow + x));
+      });
+      CHECK(ordered);
+      std::sort(with_values.begin(), with_values.end());
       CHECK(pixels == with_values);
+      if (cutoff < 0.7f) CHECK(!pixels.empty());
     }
   }
 }

@@ -56,7 +56,7 @@ const char* kFull = R"({
 
 }  // namespace
 
-TEST_SUITE("script") {
+TEST_SUITE("scripts") {
   TEST_CASE("a script with every action parses and is sorted by time") {
     const auto s = parse_script(kFull, "full.json");
     CHECK(s.title == "all actions");
