@@ -53,36 +53,6 @@ void TailHistogram::grow(std::uint32_t bin) {
   }
 }
 
-void TailHistogram::add(std::span<const float> values) {
-  if (values.empty()) return;
-  std::uint32_t lo = bin_of(values[0]), hi = lo;
-  for (float v : values) {
-    const std::uint32_t b = bin_of(v);
-    lo = std::min(lo, b);
-    hi = std::max(hi, b);
-  }
-  count_ += values.size();
-  if (hi < floor_) {
-    below_ += values.size();
-    return;
-  }
-  for (const std::uint32_t b : {std::max(lo, floor_), hi}) {
-    if (bins_.empty() || b < first_ || b - first_ >= bins_.size()) grow(b);
-  }
-  std::uint32_t* bins = bins_.data();
-  const std::uint32_t first = first_, floor = floor_;
-  std::uint64_t below = 0;
-  for (float v : values) {
-    const std::uint32_t b = bin_of(v);
-    if (b < floor) {
-      ++below;
-    } else {
-      ++bins[b - first];
-    }
-  }
-  below_ += below;
-}
-
 void TailHistogram::drop_below(std::uint32_t bin) {
   floor_ = std::max(floor_, bin);
   if (bins_.empty() || floor_ <= first_) return;

@@ -1,6 +1,7 @@
 // Exact streaming top quantiles of one unit's values: a tail histogram, then a look at one bin.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -52,8 +53,11 @@ class TailHistogram {
     if (b < first_ || b - first_ >= bins_.size()) grow(b);
     ++bins_[b - first_];
   }
-  // The same for many values (none NaN), faster: the bins grow once, then a tight loop counts.
-  void add(std::span<const float> values);
+  // Adds each value that produce(add) hands to add: values at or above cutoff() and at most
+  // max_value, or above it by rounding only (a few ulps; none NaN). The bins grow once, then each
+  // value is one increment, with no list in between. Returns how many were added.
+  template <typename Produce>
+  std::uint64_t add_each(float max_value, Produce&& produce);
   // `n` values the caller knows to be below cutoff().
   void add_below(std::uint64_t n) { count_ += n; below_ += n; }
 
@@ -90,6 +94,24 @@ class TailHistogram {
   std::uint64_t count_ = 0;
   std::uint64_t below_ = 0;
 };
+
+template <typename Produce>
+std::uint64_t TailHistogram::add_each(float max_value, Produce&& produce) {
+  // One bin above the maximum's takes values that rounding put just past it.
+  const std::uint32_t top = std::max(bin_of(max_value) + 1, floor_);
+  for (const std::uint32_t b : {floor_, top}) {
+    if (bins_.empty() || b < first_ || b - first_ >= bins_.size()) grow(b);
+  }
+  std::uint32_t* bins = bins_.data();
+  const std::uint32_t first = first_;
+  std::uint64_t n = 0;
+  produce([&](float value) {
+    ++bins[bin_of(value) - first];
+    ++n;
+  });
+  count_ += n;
+  return n;
+}
 
 // The second look: fed every value of the bracket's bins (others are ignored), it finds the exact
 // order statistics. A bin with up to kListLimit values is kept as a list, a fuller one (a dead

@@ -38,13 +38,10 @@ void feed_histograms(std::span<TailHistogram> histograms, const float* maps, con
       histogram.add_below(pixels);
       continue;
     }
-    // Gathered first, then counted in one tight loop (TailHistogram::add of a span).
-    thread_local std::vector<float> kept;
-    kept.clear();
-    visit_above(maps + u * map_size, ys, xs, cutoff, /*inclusive=*/true,
-                [&](std::size_t, float v) { kept.push_back(v); });
-    histogram.add(kept);
-    histogram.add_below(pixels - kept.size());
+    const std::uint64_t added = histogram.add_each(raw_max[u], [&](auto&& add) {
+      visit_above(maps + u * map_size, ys, xs, cutoff, /*inclusive=*/true, [&](std::size_t, float v) { add(v); });
+    });
+    histogram.add_below(pixels - added);
   }
 }
 

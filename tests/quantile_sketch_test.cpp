@@ -127,7 +127,7 @@ TEST_CASE("quantile sketches merge: partial sketches agree with the whole") {
   QuantileSketch a(512), b(512), whole(512);
   a.add(std::span<const float>(v.data(), 150'000));
   b.add(std::span<const float>(v.data() + 150'000, v.size() - 150'000));
-  whole.add(v);
+  for (float x : v) whole.add(x);
   a.merge(b);
   CHECK(a.count() == whole.count());
   CHECK(a.retained() < 4 * 512);
@@ -199,12 +199,30 @@ namespace {
 std::optional<double> two_look_quantile(const std::vector<float>& v, double q, double level, TailHistogram* out = nullptr) {
   TailHistogram h;
   for (std::size_t i = 0; i < v.size(); i += 10'000) {
-    for (std::size_t j = i; j < std::min(v.size(), i + 10'000); ++j) {
-      if (v[j] >= h.cutoff()) {
-        h.add(v[j]);
-      } else {
-        h.add_below(1);
+    const std::size_t end = std::min(v.size(), i + 10'000);
+    // Half the chunks value by value, half through add_each: the two must agree to the count.
+    if (i % 20'000 == 0) {
+      for (std::size_t j = i; j < end; ++j) {
+        if (v[j] >= h.cutoff()) {
+          h.add(v[j]);
+        } else {
+          h.add_below(1);
+        }
       }
+    } else {
+      const float top = *std::max_element(v.begin() + static_cast<std::ptrdiff_t>(i), v.begin() + static_cast<std::ptrdiff_t>(end));
+      std::uint64_t below = 0;
+      const std::uint64_t added = h.add_each(top, [&](auto&& add) {
+        for (std::size_t j = i; j < end; ++j) {
+          if (v[j] >= h.cutoff()) {
+            add(v[j]);
+          } else {
+            ++below;
+          }
+        }
+      });
+      h.add_below(below);
+      DOCTEST_CHECK(added + below == end - i);
     }
     h.raise_cutoff(level, 50'000);
   }
@@ -248,7 +266,9 @@ TEST_CASE("tail histogram: a bin of many equal values is refined per float") {
   for (std::size_t i = 0; i < v.size(); i += 4) v[i] = 1.0f + static_cast<float>(i % 1000) * 0.01f;
   for (double q : {0.5, 0.74, 0.75, 0.99}) CHECK(*two_look_quantile(v, q, 0.0) == exact_quantile(v, q));
   TailHistogram h;
-  h.add(v);
+  h.add_each(*std::max_element(v.begin(), v.end()), [&](auto&& add) {
+    for (float x : v) add(x);
+  });
   const auto b = h.bracket(0.5);
   REQUIRE(b.has_value());
   CHECK(b->in_lo == 150'000);
@@ -265,7 +285,7 @@ TEST_CASE("tail histogram refuses a quantile below its cutoff, merges and round-
   std::vector<float> strong(20'000);
   for (std::size_t i = 0; i < strong.size(); ++i) strong[i] = 100.0f + static_cast<float>(i % 100);
   TailHistogram h;
-  h.add(strong);
+  for (float x : strong) h.add(x);
   h.raise_cutoff(0.96, 1000);
   CHECK(h.cutoff() >= 190.0f);
   CHECK(h.cutoff() <= 196.0f);
@@ -279,7 +299,7 @@ TEST_CASE("tail histogram refuses a quantile below its cutoff, merges and round-
   whole.raise_cutoff_to(2.0f);
   b.raise_cutoff_to(2.0f);
   for (std::size_t i = 0; i < v.size(); ++i) (i < 100'000 ? a : b).add(v[i]);
-  whole.add(v);
+  for (float x : v) whole.add(x);
   a.merge(b);
   CHECK(a == whole);
   std::vector<std::uint8_t> bytes;
