@@ -109,6 +109,20 @@ void visit_block(float a0, float b0, float c0, float d0, const BilinearAxis& ys,
   }
 }
 
+// The four input values around a block, a0 = map(a, b), b0 = map(a, b1), c0 = map(a1, b),
+// d0 = map(a1, b1), and bounds on every value computed inside it: each is a convex combination of
+// the corners, computed with a rounding error of a few float ulps of the largest corner, which
+// slack() bounds. (lo() and slack() are left to blocks that pass a test of hi.)
+struct Corners {
+  float a0, b0, c0, d0, hi;
+  Corners(const float* r0, const float* r1, int b, int b1)
+      : a0(r0[b]), b0(r0[b1]), c0(r1[b]), d0(r1[b1]), hi(std::max(std::max(a0, b0), std::max(c0, d0))) {}
+  float lo() const { return std::min(std::min(a0, b0), std::min(c0, d0)); }
+  float slack(float lo) const {
+    return std::max(std::abs(lo), std::abs(hi)) * 1e-6f + 16 * std::numeric_limits<float>::denorm_min();
+  }
+};
+
 // Whether block row a (between input rows a and a + 1) may hold a value at or above (kInclusive)
 // or above the cutoff: most rows of a sparse map hold nothing near it.
 template <bool kInclusive>
@@ -132,16 +146,11 @@ void visit_above(const float* map, const BilinearAxis& ys, const BilinearAxis& x
     for (int b = 0; b < w; ++b) {
       const int xb0 = xs.begin[static_cast<std::size_t>(b)], xb1 = xs.begin[static_cast<std::size_t>(b) + 1];
       if (xb0 == xb1) continue;
-      const int b1 = std::min(b + 1, w - 1);
-      const float a0 = r0[b], b0 = r0[b1], c0 = r1[b], d0 = r1[b1];
-      const float hi = std::max(std::max(a0, b0), std::max(c0, d0));
-      if (!(kInclusive ? hi >= cutoff : hi > cutoff)) continue;
-      // Every value is a convex combination of the corners, computed with a rounding error of a few
-      // float ulps of the largest corner: `slack` bounds it.
-      const float lo = std::min(std::min(a0, b0), std::min(c0, d0));
-      const float slack = std::max(std::abs(lo), std::abs(hi)) * 1e-6f + 16 * std::numeric_limits<float>::denorm_min();
+      const Corners k(r0, r1, b, std::min(b + 1, w - 1));
+      if (!(kInclusive ? k.hi >= cutoff : k.hi > cutoff)) continue;
+      const float lo = k.lo(), slack = k.slack(lo);
       if (lo - slack >= upper) continue;
-      visit_block<kInclusive>(a0, b0, c0, d0, ys, xs, ya0, ya1, xb0, xb1, cutoff, upper, slack, visit);
+      visit_block<kInclusive>(k.a0, k.b0, k.c0, k.d0, ys, xs, ya0, ya1, xb0, xb1, cutoff, upper, slack, visit);
     }
   }
 }
@@ -181,7 +190,8 @@ template <typename Visit>
 void visit_spans_above(const float* map, const BilinearAxis& ys, const BilinearAxis& xs, float cutoff,
                        const float* rows, Visit&& visit) {
   struct Block {
-    float a0, b0, c0, d0, slack;
+    detail::Corners k;
+    float slack;
     int x0, x1;
     bool whole;  // above the cutoff everywhere
   };
@@ -198,13 +208,10 @@ void visit_spans_above(const float* map, const BilinearAxis& ys, const BilinearA
     for (int b = 0; b < w; ++b) {
       const int xb0 = xs.begin[static_cast<std::size_t>(b)], xb1 = xs.begin[static_cast<std::size_t>(b) + 1];
       if (xb0 == xb1) continue;
-      const int b1 = std::min(b + 1, w - 1);
-      const float a0 = r0[b], b0 = r0[b1], c0 = r1[b], d0 = r1[b1];
-      const float hi = std::max(std::max(a0, b0), std::max(c0, d0));
-      if (!(hi > cutoff)) continue;
-      const float lo = std::min(std::min(a0, b0), std::min(c0, d0));
-      const float slack = std::max(std::abs(lo), std::abs(hi)) * 1e-6f + 16 * std::numeric_limits<float>::denorm_min();
-      blocks.push_back({a0, b0, c0, d0, slack, xb0, xb1, lo - slack > cutoff});
+      const detail::Corners k(r0, r1, b, std::min(b + 1, w - 1));
+      if (!(k.hi > cutoff)) continue;
+      const float lo = k.lo(), slack = k.slack(lo);
+      blocks.push_back({k, slack, xb0, xb1, lo - slack > cutoff});
     }
     if (blocks.empty()) continue;
     for (int y = ya0; y < ya1; ++y) {
@@ -220,22 +227,23 @@ void visit_spans_above(const float* map, const BilinearAxis& ys, const BilinearA
         begin = x0;
         end = x1;
       };
-      for (const Block& k : blocks) {
-        if (k.whole) {
-          add(k.x0, k.x1);
+      for (const Block& block : blocks) {
+        const detail::Corners& k = block.k;
+        if (block.whole) {
+          add(block.x0, block.x1);
           continue;
         }
         // A row of a block is linear between its ends: rows clearly below the cutoff or clearly
         // above it need no values.
         const float e0 = wy * k.a0 + ty * k.c0, e1 = wy * k.b0 + ty * k.d0;
-        if (std::max(e0, e1) + k.slack < cutoff) continue;
-        if (std::min(e0, e1) - k.slack > cutoff) {
-          add(k.x0, k.x1);
+        if (std::max(e0, e1) + block.slack < cutoff) continue;
+        if (std::min(e0, e1) - block.slack > cutoff) {
+          add(block.x0, block.x1);
           continue;
         }
         float values[kRun];
-        for (int x0 = k.x0; x0 < k.x1; x0 += kRun) {
-          const int n = std::min(kRun, k.x1 - x0);
+        for (int x0 = block.x0; x0 < block.x1; x0 += kRun) {
+          const int n = std::min(kRun, block.x1 - x0);
           const float* t = xs.t.data() + x0;
           for (int i = 0; i < n; ++i) {
             const float tx = t[i];
