@@ -41,6 +41,7 @@ struct QuantileBracket {
 class TailHistogram {
  public:
   static constexpr int kShift = 15;
+  static constexpr std::uint32_t kEagerBins = 4096;  // add_each grows the bins up front within 16 octaves
   static std::uint32_t bin_of(float value) { return float_key(value) >> kShift; }
 
   void add(float value) {  // NaN must not be passed
@@ -99,6 +100,15 @@ template <typename Produce>
 std::uint64_t TailHistogram::add_each(float max_value, Produce&& produce) {
   // One bin above the maximum's takes values that rounding put just past it.
   const std::uint32_t top = std::max(bin_of(max_value) + 1, floor_);
+  if (top - floor_ > kEagerBins) {
+    // A cutoff far below the values (or none): the bins grow only as far as the values go.
+    std::uint64_t n = 0;
+    produce([&](float value) {
+      add(value);
+      ++n;
+    });
+    return n;
+  }
   for (const std::uint32_t b : {floor_, top}) {
     if (bins_.empty() || b < first_ || b - first_ >= bins_.size()) grow(b);
   }
