@@ -141,6 +141,12 @@ ImageLabels arrange_labels(const BrodenSample& sample, int label_count) {
   out.sh = sample.sh;
   out.sw = sample.sw;
   const std::size_t pixels = static_cast<std::size_t>(sample.sh) * static_cast<std::size_t>(sample.sw);
+  auto check = [&](std::int32_t label) {
+    if (label < 0 || label >= label_count) {
+      throw Error("image " + sample.image + " (index.csv row " + std::to_string(sample.row + 1) +
+                  "): label " + std::to_string(label) + " is not in label.csv");
+    }
+  };
   std::vector<const std::int32_t*> planes;
   for (const CategoryLabels& category : sample.labels) {
     for (const auto& plane : category.planes) {
@@ -152,10 +158,7 @@ ImageLabels arrange_labels(const BrodenSample& sample, int label_count) {
     }
     for (std::int32_t label : category.image_labels) {
       if (label == 0) continue;
-      if (label < 0 || label >= label_count) {
-        throw Error("image " + sample.image + " (index.csv row " + std::to_string(sample.row + 1) +
-                    "): label " + std::to_string(label) + " is not in label.csv");
-      }
+      check(label);
       out.scalars.push_back(label);
     }
   }
@@ -167,10 +170,7 @@ ImageLabels arrange_labels(const BrodenSample& sample, int label_count) {
     for (const std::int32_t* plane : planes) {
       const std::int32_t label = plane[p];
       if (label == 0) continue;
-      if (label < 0 || label >= label_count) {
-        throw Error("image " + sample.image + " (index.csv row " + std::to_string(sample.row + 1) +
-                    "): label " + std::to_string(label) + " is not in label.csv");
-      }
+      check(label);
       int& s = slot[static_cast<std::size_t>(label)];
       if (s < 0) {
         s = static_cast<int>(out.label_ids.size());

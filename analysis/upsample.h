@@ -74,41 +74,6 @@ inline void row_maxima(const float* map, int h, int w, float* out) {
 
 namespace detail {
 
-// One block between input corners a0 = map(a, b), b0 = map(a, b1), c0 = map(a1, b), d0 = map(a1, b1):
-// the same expression as bilinear_value with the corners and the row weight hoisted.
-// A row of a block is linear in x between its two ends, so rows whose ends (plus the rounding of
-// the combination, `slack`) stay below the cutoff are skipped without computing their values.
-// A row of a block is computed in runs of up to kRun values before any is compared, so that the
-// arithmetic has no branches (and vectorises). Rows whose ends both clear `upper` (by `slack`) are
-// skipped too: callers that want only values below it pass it, others +infinity.
-template <bool kInclusive, typename Visit>
-void visit_block(float a0, float b0, float c0, float d0, const BilinearAxis& ys, const BilinearAxis& xs, int ya0,
-                 int ya1, int xb0, int xb1, float cutoff, float upper, float slack, Visit& visit) {
-  constexpr int kRun = 32;
-  float values[kRun];
-  for (int y = ya0; y < ya1; ++y) {
-    const float ty = ys.t[static_cast<std::size_t>(y)];
-    const float wy = 1.0f - ty;
-    const float r0 = wy * a0 + ty * c0, r1 = wy * b0 + ty * d0;
-    if (std::max(r0, r1) + slack < cutoff || std::min(r0, r1) - slack >= upper) continue;
-    const std::size_t row = static_cast<std::size_t>(y) * static_cast<std::size_t>(xs.out);
-    for (int x0 = xb0; x0 < xb1; x0 += kRun) {
-      const int n = std::min(kRun, xb1 - x0);
-      const float* t = xs.t.data() + x0;
-      for (int i = 0; i < n; ++i) {
-        const float tx = t[i];
-        const float wx = 1.0f - tx;
-        values[i] = wy * (wx * a0 + tx * b0) + ty * (wx * c0 + tx * d0);
-      }
-      for (int i = 0; i < n; ++i) {
-        if (kInclusive ? values[i] >= cutoff : values[i] > cutoff) {
-          visit(row + static_cast<std::size_t>(x0 + i), values[i]);
-        }
-      }
-    }
-  }
-}
-
 // The four input values around a block, a0 = map(a, b), b0 = map(a, b1), c0 = map(a1, b),
 // d0 = map(a1, b1), and bounds on every value computed inside it: each is a convex combination of
 // the corners, computed with a rounding error of a few float ulps of the largest corner, which
@@ -118,10 +83,50 @@ struct Corners {
   Corners(const float* r0, const float* r1, int b, int b1)
       : a0(r0[b]), b0(r0[b1]), c0(r1[b]), d0(r1[b1]), hi(std::max(std::max(a0, b0), std::max(c0, d0))) {}
   float lo() const { return std::min(std::min(a0, b0), std::min(c0, d0)); }
+  // The two ends of the output row with weights wy (input row a) and ty (row a1): a row is linear in
+  // x between them, so its values lie between them (within slack).
+  std::pair<float, float> row_ends(float wy, float ty) const { return {wy * a0 + ty * c0, wy * b0 + ty * d0}; }
+  // That row's values at the n outputs whose column weights are t[0 .. n): bilinear_value's
+  // expression with the corners and the row weight hoisted.
+  void row_values(float wy, float ty, const float* t, int n, float* values) const {
+    for (int i = 0; i < n; ++i) {
+      const float tx = t[i];
+      const float wx = 1.0f - tx;
+      values[i] = wy * (wx * a0 + tx * b0) + ty * (wx * c0 + tx * d0);
+    }
+  }
   float slack(float lo) const {
     return std::max(std::abs(lo), std::abs(hi)) * 1e-6f + 16 * std::numeric_limits<float>::denorm_min();
   }
 };
+
+// One block's output rows ya0..ya1 and columns xb0..xb1 (its rows computed in runs of up to kRun
+// values before any is compared, so that the arithmetic has no branches and vectorises). Rows whose
+// ends (plus `slack`) stay below the cutoff are skipped without computing their values, and so are
+// rows whose ends both clear `upper` by `slack`: callers that want only values below it pass it,
+// others +infinity.
+template <bool kInclusive, typename Visit>
+void visit_block(const Corners& k, float slack, const BilinearAxis& ys, const BilinearAxis& xs, int ya0, int ya1,
+                 int xb0, int xb1, float cutoff, float upper, Visit& visit) {
+  constexpr int kRun = 32;
+  float values[kRun];
+  for (int y = ya0; y < ya1; ++y) {
+    const float ty = ys.t[static_cast<std::size_t>(y)];
+    const float wy = 1.0f - ty;
+    const auto [r0, r1] = k.row_ends(wy, ty);
+    if (std::max(r0, r1) + slack < cutoff || std::min(r0, r1) - slack >= upper) continue;
+    const std::size_t row = static_cast<std::size_t>(y) * static_cast<std::size_t>(xs.out);
+    for (int x0 = xb0; x0 < xb1; x0 += kRun) {
+      const int n = std::min(kRun, xb1 - x0);
+      k.row_values(wy, ty, xs.t.data() + x0, n, values);
+      for (int i = 0; i < n; ++i) {
+        if (kInclusive ? values[i] >= cutoff : values[i] > cutoff) {
+          visit(row + static_cast<std::size_t>(x0 + i), values[i]);
+        }
+      }
+    }
+  }
+}
 
 // Whether block row a (between input rows a and a + 1) may hold a value at or above (kInclusive)
 // or above the cutoff: most rows of a sparse map hold nothing near it.
@@ -150,7 +155,7 @@ void visit_above(const float* map, const BilinearAxis& ys, const BilinearAxis& x
       if (!(kInclusive ? k.hi >= cutoff : k.hi > cutoff)) continue;
       const float lo = k.lo(), slack = k.slack(lo);
       if (lo - slack >= upper) continue;
-      visit_block<kInclusive>(k.a0, k.b0, k.c0, k.d0, ys, xs, ya0, ya1, xb0, xb1, cutoff, upper, slack, visit);
+      visit_block<kInclusive>(k, slack, ys, xs, ya0, ya1, xb0, xb1, cutoff, upper, visit);
     }
   }
 }
@@ -235,7 +240,7 @@ void visit_spans_above(const float* map, const BilinearAxis& ys, const BilinearA
         }
         // A row of a block is linear between its ends: rows clearly below the cutoff or clearly
         // above it need no values.
-        const float e0 = wy * k.a0 + ty * k.c0, e1 = wy * k.b0 + ty * k.d0;
+        const auto [e0, e1] = k.row_ends(wy, ty);
         if (std::max(e0, e1) + block.slack < cutoff) continue;
         if (std::min(e0, e1) - block.slack > cutoff) {
           add(block.x0, block.x1);
@@ -244,12 +249,7 @@ void visit_spans_above(const float* map, const BilinearAxis& ys, const BilinearA
         float values[kRun];
         for (int x0 = block.x0; x0 < block.x1; x0 += kRun) {
           const int n = std::min(kRun, block.x1 - x0);
-          const float* t = xs.t.data() + x0;
-          for (int i = 0; i < n; ++i) {
-            const float tx = t[i];
-            const float wx = 1.0f - tx;
-            values[i] = wy * (wx * k.a0 + tx * k.b0) + ty * (wx * k.c0 + tx * k.d0);
-          }
+          k.row_values(wy, ty, xs.t.data() + x0, n, values);
           for (int i = 0; i < n;) {
             if (!(values[i] > cutoff)) {
               ++i;
