@@ -10,10 +10,12 @@
 #include <future>
 #include <limits>
 #include <map>
+#include <mutex>
 #include <nlohmann/json.hpp>
 
 #include "analysis/activation_cache.h"
 #include "analysis/broden_dataset.h"
+#include "analysis/byte_io.h"
 #include "analysis/world_batches.h"
 #include "analysis/dissection_report.h"
 #include "analysis/dissection_state.h"
@@ -22,6 +24,7 @@
 #include "analysis/model.h"
 #include "analysis/parallel.h"
 #include "analysis/tally_kernels.h"
+#include "analysis/threshold_band.h"
 #include "analysis/unit_thresholds.h"
 #include "analysis/upsample.h"
 
@@ -51,6 +54,9 @@ class Stopwatch {
 
 // The refine step keeps at most this much of the values near the quantiles at once.
 constexpr std::size_t kRefineMemory = std::size_t{512} << 20;
+// pnas units whose quantile bins hold at most about this much in all wait for the tally to settle
+// their thresholds (threshold_band.h) instead of a look at the cache before it.
+constexpr std::size_t kBandMemory = std::size_t{256} << 20;
 
 class Run {
  public:
@@ -68,6 +74,8 @@ class Run {
   void choose_thresholds();
   void tally_pass();
   void tally_batch(std::vector<BrodenSample>& batch);
+  void load_bands();
+  void settle_thresholds();
   void open_caches(bool create);
   std::span<const float> read_cache(std::size_t li, std::uint64_t first, std::uint64_t count);
   LayerResult layer_result(std::size_t li) const;
@@ -75,6 +83,7 @@ class Run {
   void write_outputs(const DissectionResult& result, bool report);
 
   fs::path state_dir() const { return options_.out / ".dissect"; }
+  fs::path band_path() const { return state_dir() / "band.bin"; }
   fs::path cache_path(std::size_t li) const {
     return state_dir() / (layer_dir_name(options_.layers[li]) + ".f32");
   }
@@ -103,6 +112,9 @@ class Run {
   std::vector<ActivationCache> caches_;  // per layer, open until the report is written
   std::vector<std::vector<float>> maxima_;  // per layer, one batch's; reused so that pages stay mapped
   BilinearAxes axes_;  // the tally's
+  AppendFile band_file_;  // the tally's band pixels, batch by batch (threshold_band.h)
+  std::vector<std::vector<UnitBand>> bands_;        // per layer and unit: so far
+  std::vector<std::vector<UnitBand>> batch_bands_;  // per layer and unit: one batch's; reused
   std::size_t batches_ = 0;
   bool simulated_stop_ = false;
 };
@@ -354,13 +366,15 @@ void Run::choose_thresholds() {
                               static_cast<std::size_t>(options_.batch), kRefineMemory,
                               [&](std::size_t li, std::uint64_t first, std::uint64_t count) {
                                 return read_cache(li, first, count);
-                              });
+                              },
+                              kBandMemory);
   for (LayerState& layer : state_.layers) {
     layer.tally = IouTally(static_cast<int>(layer.units()), static_cast<int>(label_names_.size()),
                            static_cast<int>(categories_.size()), options_.topk);
   }
   state_.phase = kPhaseTally;
   state_.position = 0;
+  state_.band_bytes = 0;
   save();
 }
 
@@ -370,6 +384,8 @@ void Run::tally_pass() {
   progress_.resumed_from = state_.position;
   progress_.done = state_.position;
   const auto start = std::chrono::steady_clock::now();
+  band_file_ = AppendFile(band_path(), state_.band_bytes);
+  load_bands();
   std::vector<BrodenSample> batch;
   labels_->stream(
       state_.position, total_,
@@ -384,9 +400,63 @@ void Run::tally_pass() {
       stop_);
   if (stopping()) throw DissectCancelled();
   if (!batch.empty()) tally_batch(batch);
+  settle_thresholds();
   tally_seconds_ += seconds_since(start);
   state_.phase = kPhaseReport;
   save();
+  band_file_ = AppendFile();
+  fs::remove(band_path());
+}
+
+void Run::load_bands() {
+  // Per batch, for each layer and unit with band pixels: (layer, unit, UnitBand).
+  bands_.assign(state_.layers.size(), {});
+  for (std::size_t li = 0; li < state_.layers.size(); ++li) bands_[li].resize(static_cast<std::size_t>(state_.layers[li].units()));
+  if (band_file_.size() == 0) return;
+  const std::vector<std::uint8_t> data = band_file_.read_all();
+  try {
+    std::size_t offset = 0;
+    while (offset < data.size()) {
+      const auto li = bytes::get<std::uint32_t>(data, offset, "band file");
+      const auto unit = bytes::get<std::int32_t>(data, offset, "band file");
+      if (li >= state_.layers.size()) throw std::runtime_error("corrupt layer");
+      const std::vector<int>& unsettled = state_.layers[li].unsettled;
+      if (!std::binary_search(unsettled.begin(), unsettled.end(), unit)) throw std::runtime_error("corrupt unit");
+      bands_[li][static_cast<std::size_t>(unit)].append(UnitBand::deserialize(data, offset));
+    }
+  } catch (const std::runtime_error& e) {
+    throw Error(band_path().string() + " is damaged (" + e.what() + "); delete " + state_dir().string() +
+                " to start over");
+  }
+}
+
+void Run::settle_thresholds() {
+  Stopwatch watch(timings_.tally);
+  for (std::size_t li = 0; li < state_.layers.size(); ++li) {
+    LayerState& layer = state_.layers[li];
+    // Units touch disjoint parts of the tally.
+    std::string failure;
+    std::mutex failure_mutex;
+    parallel_chunks(static_cast<std::int64_t>(layer.unsettled.size()), 8, [&](std::int64_t begin, std::int64_t end) {
+      for (auto i = static_cast<std::size_t>(begin); i < static_cast<std::size_t>(end); ++i) {
+        const int u = layer.unsettled[i];
+        try {
+          layer.thresholds[static_cast<std::size_t>(u)] =
+              settle_unit(layer.tally, u, layer.brackets[i], bands_[li][static_cast<std::size_t>(u)], label_category_);
+        } catch (const std::runtime_error& e) {
+          const std::lock_guard lock(failure_mutex);
+          if (failure.empty()) failure = "unit " + std::to_string(u) + ": " + e.what();
+        }
+      }
+    });
+    if (!failure.empty()) {
+      throw Error("layer " + options_.layers[li] + ", " + failure + "; delete " + state_dir().string() +
+                  " to start over");
+    }
+    layer.unsettled.clear();
+    layer.brackets.clear();
+  }
+  bands_.clear();
 }
 
 void Run::tally_batch(std::vector<BrodenSample>& batch) {
@@ -422,6 +492,19 @@ void Run::tally_batch(std::vector<BrodenSample>& batch) {
     Stopwatch watch(timings_.tally);
     std::vector<float> thr;
     for (double t : layer.thresholds) thr.push_back(round_down(t));
+    // Units whose thresholds the tally settles count above their bracket and keep the band aside.
+    std::vector<float> floors(thr);
+    batch_bands_.resize(state_.layers.size());
+    batch_bands_[li].resize(units);
+    for (UnitBand& band : batch_bands_[li]) band.clear();
+    for (std::size_t i = 0; i < layer.unsettled.size(); ++i) {
+      const auto u = static_cast<std::size_t>(layer.unsettled[i]);
+      const BandCutoffs cut = band_cutoffs(layer.brackets[i]);
+      thr[u] = cut.cutoff;
+      floors[u] = cut.floor;
+    }
+    const TallyBands tally_bands{floors, batch_bands_[li]};
+    const TallyBands* banded = layer.unsettled.empty() ? nullptr : &tally_bands;
     for (const ImageLabels& labels : arranged) tally_image_shared(layer.tally, labels);
     const auto image_axes = axes_.for_images(h, w, seg_sizes);
     // Units are independent: LibTorch's threads share them (they idle between forward passes), each
@@ -432,9 +515,24 @@ void Run::tally_batch(std::vector<BrodenSample>& batch) {
         tally_units(layer.tally, static_cast<int>(begin), static_cast<int>(end),
                     batch_maps.data() + i * units * map_size, h, w,
                     *image_axes[i].first, *image_axes[i].second, thr, arranged[i], label_category_, first + i,
-                    scratch);
+                    scratch, banded);
       }
     });
+  }
+  {
+    Stopwatch watch(timings_.checkpoint);
+    std::vector<std::uint8_t> records;
+    for (std::size_t li = 0; li < batch_bands_.size(); ++li) {
+      for (std::size_t u = 0; u < batch_bands_[li].size(); ++u) {
+        if (batch_bands_[li][u].empty()) continue;
+        bytes::put(records, static_cast<std::uint32_t>(li));
+        bytes::put(records, static_cast<std::int32_t>(u));
+        batch_bands_[li][u].serialize(records);
+        bands_[li][u].append(batch_bands_[li][u]);
+      }
+    }
+    band_file_.append(records.data(), records.size());
+    state_.band_bytes = band_file_.size();
   }
   state_.position += batch.size();
   {

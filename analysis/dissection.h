@@ -38,8 +38,11 @@ struct DissectOptions {
   std::optional<std::uint64_t> latent_seed;
   std::size_t stop_after_batches = 0;  // tests: act as if stopped after this many batches (0: never)
   // Partial results while the tally runs: called on the dissect thread with each layer's scores
-  // over the images tallied so far (final thresholds), after every `partial_every` tally batches
-  // but the last (the returned result has the final ones). It must return quickly and not throw.
+  // over the images tallied so far, after every `partial_every` tally batches but the last (the
+  // returned result has the final ones). It must return quickly and not throw. Most pnas thresholds
+  // are settled by the tally itself (threshold_band.h): until the end such a unit shows its
+  // histogram's estimate (its ranks' values at their bins' lower edges, up to 0.4% below them) and
+  // counts the pixels above the bins.
   std::function<void(const LayerResult&)> on_partial;
   int partial_every = 4;
 };
@@ -80,9 +83,9 @@ struct DissectTimings {
   double statistics = 0.0;   // pass 1: maxima, finiteness, quantile statistics
   double cache = 0.0;        // activation cache: pass 1 waiting for writes (beside the statistics), pass 2 reads
   double checkpoint = 0.0;   // writing checkpoints, both passes
-  double thresholds = 0.0;   // between the passes: exact quantiles (the refine step reads the cache)
+  double thresholds = 0.0;   // between the passes: quantile brackets, and the looks at the cache that units need before the tally
   double labels = 0.0;       // pass 2: arranging decoded labels
-  double tally = 0.0;        // pass 2: upsampling, thresholding and counting
+  double tally = 0.0;        // pass 2: upsampling, thresholding and counting; settling the thresholds it kept bands for
   double prepare = 0.0;      // pass 1: images to the model's input tensor
   double outputs = 0.0;      // writing tally.csv, dissection.json and report.html
 };
@@ -112,8 +115,10 @@ class DissectCancelled : public std::runtime_error {
 // Runs or resumes the dissection described by `options`, writing every output under options.out.
 // Pass 1 runs the model once per image, appends each layer's raw float32 activations to
 // DIR/.dissect/<layer>.f32 and gathers per-unit statistics of the values near the quantile (pnas:
-// tail histograms of the upsampled maps, made exact by one more look at the cache; netdissect-lite:
-// KLL sketches of the raw maps); pass 2 reads that cache back and tallies. A checkpoint after every
+// tail histograms of the upsampled maps; netdissect-lite: KLL sketches of the raw maps); pass 2
+// reads that cache back and tallies. A pnas histogram names the bin that holds the quantile; the
+// tally keeps that bin's pixels aside and settles the exact threshold at its end (or, for a unit
+// whose bin holds too many values, one more look at the cache settles it first). A checkpoint after every
 // batch makes an interrupted run lose at most one batch; the resumed results are byte-identical to
 // an uninterrupted run with the same options.
 // Throws Error for bad input (unknown layer, failing model, dataset errors, NaN/Inf activations,

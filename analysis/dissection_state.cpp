@@ -7,7 +7,7 @@
 namespace unitscope::analysis {
 
 namespace {
-constexpr std::uint32_t kCheckpointMagic = 0x44534b33;  // "DSK3"
+constexpr std::uint32_t kCheckpointMagic = 0x44534b34;  // "DSK4"
 }  // namespace
 
 std::vector<std::uint8_t> serialize_state(const State& s) {
@@ -20,6 +20,7 @@ std::vector<std::uint8_t> serialize_state(const State& s) {
   bytes::put(out, static_cast<std::uint64_t>(s.paths.size()));
   for (const auto& p : s.paths) bytes::put_string(out, p);
   bytes::put_vector(out, s.seg_sizes);
+  bytes::put(out, s.band_bytes);
   bytes::put(out, static_cast<std::uint64_t>(s.layers.size()));
   for (const LayerState& l : s.layers) {
     bytes::put_vector(out, l.shape);
@@ -29,6 +30,8 @@ std::vector<std::uint8_t> serialize_state(const State& s) {
     bytes::put(out, static_cast<std::uint64_t>(l.histograms.size()));
     for (const auto& histogram : l.histograms) histogram.serialize(out);
     bytes::put_vector(out, l.thresholds);
+    bytes::put_vector(out, l.unsettled);
+    for (const QuantileBracket& b : l.brackets) b.serialize(out);
     l.tally.serialize(out);
   }
   return out;
@@ -48,6 +51,7 @@ State deserialize_state(std::span<const std::uint8_t> data) {
   for (std::uint64_t i = 0; i < paths; ++i) s.paths.push_back(bytes::get_string(data, o, what));
   s.seg_sizes = bytes::get_vector<std::int32_t>(data, o, what);
   if (s.seg_sizes.size() != 2 * s.rows.size()) throw std::runtime_error("corrupt");
+  s.band_bytes = bytes::get<std::uint64_t>(data, o, what);
   const auto layers = bytes::get<std::uint64_t>(data, o, what);
   if (layers > 4096) throw std::runtime_error("corrupt");
   s.layers.resize(layers);
@@ -61,6 +65,11 @@ State deserialize_state(std::span<const std::uint8_t> data) {
     if (histograms > (1u << 24)) throw std::runtime_error("corrupt");
     for (std::uint64_t i = 0; i < histograms; ++i) l.histograms.push_back(TailHistogram::deserialize(data, o));
     l.thresholds = bytes::get_vector<double>(data, o, what);
+    l.unsettled = bytes::get_vector<int>(data, o, what);
+    for (const int u : l.unsettled) {
+      if (u < 0 || static_cast<std::size_t>(u) >= l.thresholds.size()) throw std::runtime_error("corrupt");
+      l.brackets.push_back(QuantileBracket::deserialize(data, o));
+    }
     l.tally = IouTally::deserialize(data, o);
   }
   return s;

@@ -23,6 +23,10 @@ struct LayerState {
   std::vector<QuantileSketch> sketches;     // netdissect-lite: raw maps, its own (KLL) quantile
   std::vector<TailHistogram> histograms;    // pnas: upsampled maps, exact quantile after a refine step
   std::vector<double> thresholds;
+  // pnas units whose exact threshold the tally settles (threshold_band.h), with their quantile
+  // brackets; their `thresholds` hold the bracket's estimate until then.
+  std::vector<int> unsettled;
+  std::vector<QuantileBracket> brackets;
   IouTally tally;
 
   std::int64_t units() const { return shape.empty() ? 0 : shape[0]; }
@@ -40,6 +44,7 @@ struct State {
   std::vector<std::uint64_t> rows;
   std::vector<std::string> paths;
   std::vector<std::int32_t> seg_sizes;  // sh, sw of each finished image
+  std::uint64_t band_bytes = 0;         // the tally's band file, as far as this state vouches for it
   std::vector<LayerState> layers;
 };
 

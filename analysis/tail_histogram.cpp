@@ -37,6 +37,40 @@ float QuantileBracket::upper_edge() const {
   return lower_edge_of(next);
 }
 
+double QuantileBracket::estimate() const {
+  const double lo = lower_edge(), hi = rank_hi == rank_lo ? lo : lower_edge_of(bin_hi);
+  return lo * (1.0 - t) + hi * t;
+}
+
+void QuantileBracket::serialize(std::vector<std::uint8_t>& out) const {
+  const QuantileBracket& b = *this;
+  bytes::put(out, b.bin_lo);
+  bytes::put(out, b.bin_hi);
+  bytes::put(out, b.before);
+  bytes::put(out, b.in_lo);
+  bytes::put(out, b.in_hi);
+  bytes::put(out, b.rank_lo);
+  bytes::put(out, b.rank_hi);
+  bytes::put(out, b.t);
+}
+
+QuantileBracket QuantileBracket::deserialize(std::span<const std::uint8_t> data, std::size_t& offset) {
+  const char* what = "quantile bracket";
+  QuantileBracket b;
+  b.bin_lo = bytes::get<std::uint32_t>(data, offset, what);
+  b.bin_hi = bytes::get<std::uint32_t>(data, offset, what);
+  b.before = bytes::get<std::uint64_t>(data, offset, what);
+  b.in_lo = bytes::get<std::uint64_t>(data, offset, what);
+  b.in_hi = bytes::get<std::uint64_t>(data, offset, what);
+  b.rank_lo = bytes::get<std::uint64_t>(data, offset, what);
+  b.rank_hi = bytes::get<std::uint64_t>(data, offset, what);
+  b.t = bytes::get<double>(data, offset, what);
+  if (b.bin_hi < b.bin_lo || b.rank_hi < b.rank_lo || b.rank_lo < b.before || !(b.t >= 0.0 && b.t <= 1.0)) {
+    throw std::runtime_error("quantile bracket: corrupt data");
+  }
+  return b;
+}
+
 float TailHistogram::cutoff() const { return lower_edge_of(floor_); }
 
 void TailHistogram::grow(std::uint32_t bin) {
@@ -102,6 +136,7 @@ std::optional<QuantileBracket> TailHistogram::bracket(double q) const {
     }
     if (found_lo && b.rank_hi < seen + bins_[i]) {
       b.bin_hi = bin;
+      if (bin != b.bin_lo) b.in_hi = bins_[i];
       return b;
     }
     seen += bins_[i];

@@ -26,10 +26,16 @@ struct QuantileBracket {
   std::uint32_t bin_lo = 0, bin_hi = 0;
   std::uint64_t before = 0;  // values in lower bins or below the cutoff
   std::uint64_t in_lo = 0;   // values in bin_lo
+  std::uint64_t in_hi = 0;   // values in bin_hi when it is another bin (bins between hold none)
   std::uint64_t rank_lo = 0, rank_hi = 0;
   double t = 0.0;
   float lower_edge() const;  // the smallest float of bin_lo: every value that matters is at or above it
   float upper_edge() const;  // the smallest float above bin_hi (+infinity past the last bin): every value that matters is below it
+  // The quantile as far as the bins tell: each rank's value taken at its bin's lower edge.
+  double estimate() const;
+  void serialize(std::vector<std::uint8_t>& out) const;
+  // Throws std::runtime_error for truncated or corrupt data.
+  static QuantileBracket deserialize(std::span<const std::uint8_t> data, std::size_t& offset);
 };
 
 // Counts of the values at or above a cutoff that the caller may raise while data streams in, in

@@ -33,8 +33,8 @@ void feed_histograms(std::span<TailHistogram> histograms, const float* maps, con
   for (std::size_t u = 0; u < histograms.size(); ++u) {
     TailHistogram& histogram = histograms[u];
     const float cutoff = histogram.cutoff();
-    // Bilinear values never exceed the map's maximum, so a weak map is only counted.
-    if (raw_max[u] < cutoff) {
+    // Bilinear values never exceed the map's maximum (but by rounding), so a weak map is only counted.
+    if (bilinear_reach(raw_max[u]) < cutoff) {
       histogram.add_below(pixels);
       continue;
     }
@@ -74,7 +74,7 @@ void tally_image_shared(IouTally& tally, const ImageLabels& labels) {
 void tally_units(IouTally& tally, int first_unit, int end_unit, const float* maps, int h, int w,
                  const BilinearAxis& ys, const BilinearAxis& xs, std::span<const float> thresholds,
                  const ImageLabels& labels, std::span<const int> label_category, std::uint64_t position,
-                 TallyScratch& scratch) {
+                 TallyScratch& scratch, const TallyBands* bands) {
   const std::size_t map_size = static_cast<std::size_t>(h) * static_cast<std::size_t>(w);
   const std::size_t k = labels.label_ids.size();
   // Per unit: each span of activated pixels in a row adds its overlap with each label run of that
@@ -95,13 +95,14 @@ void tally_units(IouTally& tally, int first_unit, int end_unit, const float* map
     const float raw_max = *std::max_element(rows.begin(), rows.end());
     tally.offer_top(u, raw_max, position);
     const float thr = thresholds[static_cast<std::size_t>(u)];
-    if (!(raw_max > thr)) continue;
+    const float floor = bands ? std::min(thr, bands->floors[static_cast<std::size_t>(u)]) : thr;
+    if (!(bilinear_reach(raw_max) > floor)) continue;
     std::int64_t a = 0;
     // Spans come row by row, left to right: the label run that holds a span's start is found by
     // walking on from the previous span's.
     int row = -1;
     std::size_t r = 0;
-    visit_spans_above(map, ys, xs, thr, rows.data(), [&](int y, int x, int x_end) {
+    auto span = [&](int y, int x, int x_end) {
       a += x_end - x;
       if (y != row) {
         row = y;
@@ -114,8 +115,25 @@ void tally_units(IouTally& tally, int first_unit, int end_unit, const float* map
         x = stop;
         if (stop == run_end[r]) ++r;
       }
-    });
-    if (a == 0) continue;  // the map's peak fell between output pixels
+    };
+    UnitBand* band = floor < thr ? &bands->bands[static_cast<std::size_t>(u)] : nullptr;
+    const std::size_t band_pixels = band ? band->values.size() : 0;
+    if (band) {
+      visit_spans_banded<true>(map, ys, xs, floor, thr, rows.data(), span, [&](int y, int x, float value) {
+        std::size_t run = static_cast<std::size_t>(row_runs[y]);
+        while (run_end[run] <= x) ++run;
+        band->values.push_back(value);
+        for (std::int32_t i = slot_begin[run]; i < slot_begin[run + 1]; ++i) {
+          band->labels.push_back(labels.label_ids[static_cast<std::size_t>(run_slots[i])]);
+        }
+        band->label_end.push_back(static_cast<std::uint32_t>(band->labels.size()));
+      });
+    } else {
+      visit_spans_above(map, ys, xs, thr, rows.data(), span);
+    }
+    const bool banded = band && band->values.size() > band_pixels;
+    // a == 0: the map's peak fell between output pixels (or in the band).
+    if (a == 0 && !banded) continue;
     tally.activation[static_cast<std::size_t>(u)] += a;
     hit.assign(static_cast<std::size_t>(tally.categories), 0);
     for (std::size_t j = 0; j < k; ++j) {
@@ -130,7 +148,18 @@ void tally_units(IouTally& tally, int first_unit, int end_unit, const float* map
     for (std::int32_t s : labels.scalars) {
       tally.inter(u, s) += a;
       const int c = label_category[static_cast<std::size_t>(s)];
-      if (c >= 0) hit[static_cast<std::size_t>(c)] = 1;
+      if (c >= 0 && a > 0) hit[static_cast<std::size_t>(c)] = 1;
+    }
+    if (banded) {
+      // Which categories this image's activation counts for waits for the exact threshold.
+      for (int c = 0; c < tally.categories; ++c) {
+        if (hit[static_cast<std::size_t>(c)]) band->hits.push_back(c);
+      }
+      band->scalars.insert(band->scalars.end(), labels.scalars.begin(), labels.scalars.end());
+      band->images.push_back({position, a, static_cast<std::uint32_t>(band->values.size()),
+                              static_cast<std::uint32_t>(band->hits.size()),
+                              static_cast<std::uint32_t>(band->scalars.size())});
+      continue;
     }
     for (int c = 0; c < tally.categories; ++c) {
       if (hit[static_cast<std::size_t>(c)]) tally.act_cat(u, c) += a;

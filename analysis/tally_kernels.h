@@ -8,6 +8,7 @@
 #include "analysis/iou_tally.h"
 #include "analysis/quantile_sketch.h"
 #include "analysis/tail_histogram.h"
+#include "analysis/threshold_band.h"
 #include "analysis/upsample.h"
 
 namespace unitscope::analysis {
@@ -48,10 +49,18 @@ void tally_image(IouTally& tally, const float* maps, int h, int w, std::span<con
 // tally_image in two parts: the image's own counts once, then units [first_unit, end_unit) with
 // axes (h -> labels.sh, w -> labels.sw) and scratch space from the caller; disjoint unit ranges
 // touch disjoint parts of the tally, so they may run on several threads (one scratch each).
+// With `bands`, a unit u with floors[u] < thresholds[u] is one whose exact threshold is not known
+// yet (threshold_band.h): its pixels above thresholds[u] are counted, those above floors[u] and not
+// above thresholds[u] go to bands[u] with their labels, and so does each image that has such
+// pixels, with its per-category activation left out of the tally.
+struct TallyBands {
+  std::span<const float> floors;
+  std::span<UnitBand> bands;
+};
 void tally_image_shared(IouTally& tally, const ImageLabels& labels);
 void tally_units(IouTally& tally, int first_unit, int end_unit, const float* maps, int h, int w,
                  const BilinearAxis& ys, const BilinearAxis& xs, std::span<const float> thresholds,
                  const ImageLabels& labels, std::span<const int> label_category, std::uint64_t position,
-                 TallyScratch& scratch);
+                 TallyScratch& scratch, const TallyBands* bands = nullptr);
 
 }  // namespace unitscope::analysis

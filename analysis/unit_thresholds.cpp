@@ -6,16 +6,22 @@
 #include <atomic>
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <stdexcept>
 #include <utility>
 
 #include "analysis/parallel.h"
 #include "analysis/tally_kernels.h"
+#include "analysis/threshold_band.h"
 #include "analysis/upsample.h"
 
 namespace unitscope::analysis {
 
 namespace {
+
+// A unit's band waits for the tally when it holds at most kBandFew values or 1 / kBandShare of all.
+constexpr std::uint64_t kBandFew = std::uint64_t{1} << 16;
+constexpr std::uint64_t kBandShare = 1024;
 
 // The cache in reads of `chunk` images: each(first image, count, maps, maxima) for each read; the
 // maxima only `with_maxima`, else null.
@@ -227,7 +233,7 @@ void observe_batch(LayerState& layer, Convention convention, int sketch_k, const
 
 void choose_thresholds(std::vector<LayerState>& layers, Convention convention, int sketch_k,
                        std::span<const std::int32_t> seg_sizes, std::size_t chunk, std::size_t memory,
-                       const CacheReader& read) {
+                       const CacheReader& read, std::size_t band_memory) {
   const double q = convention_quantile(convention);
   const bool upsampled = convention_upsampled_quantile(convention);
   const std::uint64_t images = seg_sizes.size() / 2;
@@ -257,10 +263,28 @@ void choose_thresholds(std::vector<LayerState>& layers, Convention convention, i
     QuantileBracket bracket;
   };
   std::vector<Unit> all;
+  std::size_t band_total = 0;
   for (std::size_t li = 0; li < layers.size(); ++li) {
-    layers[li].thresholds.assign(static_cast<std::size_t>(layers[li].units()), 0.0);
-    for (std::size_t u = 0; u < layers[li].histograms.size(); ++u) {
-      if (auto b = layers[li].histograms[u].bracket(q)) all.push_back({li, static_cast<int>(u), *b});
+    LayerState& layer = layers[li];
+    layer.thresholds.assign(static_cast<std::size_t>(layer.units()), 0.0);
+    layer.unsettled.clear();
+    layer.brackets.clear();
+    for (std::size_t u = 0; u < layer.histograms.size(); ++u) {
+      const std::optional<QuantileBracket> b = layer.histograms[u].bracket(q);
+      if (!b) continue;
+      // A narrow band (the usual case) waits for the tally; a wide one (a unit mostly at one value,
+      // such as a ReLU's zeros) would cost the tally more than a look now.
+      const std::uint64_t values = band_values(*b);
+      const std::size_t bytes = band_bytes(values);
+      const std::uint64_t most = std::max(kBandFew, layer.histograms[u].count() / kBandShare);
+      if (values <= most && band_total + bytes <= band_memory) {
+        band_total += bytes;
+        layer.unsettled.push_back(static_cast<int>(u));
+        layer.brackets.push_back(*b);
+        layer.thresholds[u] = b->estimate();
+        continue;
+      }
+      all.push_back({li, static_cast<int>(u), *b});
     }
   }
   std::size_t begin = 0;

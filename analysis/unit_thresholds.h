@@ -27,12 +27,14 @@ void observe_batch(LayerState& layer, Convention convention, int sketch_k, const
 // Images [first, first + count) of a layer's activation cache, valid until the next call.
 using CacheReader = std::function<std::span<const float>(std::size_t layer, std::uint64_t first, std::uint64_t count)>;
 
-// After pass 1: sets every layer's thresholds and clears its statistics. pnas reads the cache again
-// (`chunk` images at a time) to look at the values in each unit's quantile bin, with at most about
-// `memory` bytes of such values at once (more reads when over); units whose cutoff rose above their
-// quantile (later images much weaker than early ones) are first counted again from the cache.
+// After pass 1: sets every layer's thresholds and clears its statistics. pnas units whose quantile
+// bins hold few values, up to about `band_memory` bytes of them in all, are left to the tally
+// (LayerState::unsettled, threshold_band.h). For the others pnas reads the cache again (`chunk`
+// images at a time) to look at the values in each unit's quantile bin, with at most about `memory`
+// bytes of such values at once (more reads when over). Units whose cutoff rose above their quantile
+// (later images much weaker than early ones) are first counted again from the cache.
 void choose_thresholds(std::vector<LayerState>& layers, Convention convention, int sketch_k,
                        std::span<const std::int32_t> seg_sizes, std::size_t chunk, std::size_t memory,
-                       const CacheReader& read);
+                       const CacheReader& read, std::size_t band_memory = 0);
 
 }  // namespace unitscope::analysis

@@ -72,6 +72,12 @@ inline void row_maxima(const float* map, int h, int w, float* out) {
   }
 }
 
+// An upper bound on every value that bilinear_value computes from inputs at most `hi`: a convex
+// combination of them exceeds its largest by rounding only, by at most a few float ulps of it.
+inline float bilinear_reach(float hi) {
+  return hi + std::abs(hi) * 1e-6f + 16 * std::numeric_limits<float>::denorm_min();
+}
+
 namespace detail {
 
 // The four input values around a block, a0 = map(a, b), b0 = map(a, b1), c0 = map(a1, b),
@@ -132,7 +138,7 @@ void visit_block(const Corners& k, float slack, const BilinearAxis& ys, const Bi
 // or above the cutoff: most rows of a sparse map hold nothing near it.
 template <bool kInclusive>
 bool block_row_reaches(const float* rows, int h, int a, float cutoff) {
-  const float hi = std::max(rows[a], rows[std::min(a + 1, h - 1)]);
+  const float hi = bilinear_reach(std::max(rows[a], rows[std::min(a + 1, h - 1)]));
   return kInclusive ? hi >= cutoff : hi > cutoff;
 }
 
@@ -152,7 +158,8 @@ void visit_above(const float* map, const BilinearAxis& ys, const BilinearAxis& x
       const int xb0 = xs.begin[static_cast<std::size_t>(b)], xb1 = xs.begin[static_cast<std::size_t>(b) + 1];
       if (xb0 == xb1) continue;
       const Corners k(r0, r1, b, std::min(b + 1, w - 1));
-      if (!(kInclusive ? k.hi >= cutoff : k.hi > cutoff)) continue;
+      const float reach = bilinear_reach(k.hi);
+      if (!(kInclusive ? reach >= cutoff : reach > cutoff)) continue;
       const float lo = k.lo(), slack = k.slack(lo);
       if (lo - slack >= upper) continue;
       visit_block<kInclusive>(k, slack, ys, xs, ya0, ya1, xb0, xb1, cutoff, upper, visit);
@@ -165,7 +172,7 @@ void visit_above(const float* map, const BilinearAxis& ys, const BilinearAxis& x
 // Calls visit(pixel, value) for each output pixel whose value is above `cutoff` (at or above it when
 // `inclusive`), in a fixed order. Blocks between four input values that cannot reach the cutoff are
 // skipped without computing them: a bilinear value never exceeds its four corners (nor a row of a
-// block its two ends).
+// block its two ends) by more than rounding (bilinear_reach).
 template <typename Visit>
 void visit_above(const float* map, const BilinearAxis& ys, const BilinearAxis& xs, float cutoff,
                  bool inclusive, Visit&& visit) {
@@ -186,14 +193,15 @@ void visit_band(const float* map, const BilinearAxis& ys, const BilinearAxis& xs
   detail::visit_above<true>(map, ys, xs, lo, hi, visit);
 }
 
-// The pixels visit_above(..., inclusive=false) visits, as spans: visit(y, x_begin, x_end) for each
-// maximal run of them along output row y, rows in increasing order and spans along a row from left
-// to right. Output rows are swept across every block of a block row, so that the spans of
-// neighbouring blocks join; blocks and block rows clearly above the cutoff are not computed. `rows`
-// holds the map's row maxima (row_maxima).
-template <typename Visit>
-void visit_spans_above(const float* map, const BilinearAxis& ys, const BilinearAxis& xs, float cutoff,
-                       const float* rows, Visit&& visit) {
+// The pixels above `cutoff` as spans, and those above `floor` (<= cutoff) but not above `cutoff`
+// one by one: visit(y, x_begin, x_end) for each maximal run of the first along output row y, and
+// band(y, x, value) for each of the second, rows in increasing order and left to right along a row.
+// Output rows are swept across every block of a block row, so that the spans of neighbouring blocks
+// join; blocks and block rows clearly above the cutoff are not computed. `rows` holds the map's row
+// maxima (row_maxima). The values are visit_above's: its pixels above the cutoff are the spans'.
+template <bool kBand, typename Visit, typename Band>
+void visit_spans_banded(const float* map, const BilinearAxis& ys, const BilinearAxis& xs, float floor, float cutoff,
+                        const float* rows, Visit&& visit, Band&& band) {
   struct Block {
     detail::Corners k;
     float slack;
@@ -201,11 +209,12 @@ void visit_spans_above(const float* map, const BilinearAxis& ys, const BilinearA
     bool whole;  // above the cutoff everywhere
   };
   constexpr int kRun = 32;
+  if (!kBand) floor = cutoff;
   const int w = xs.in;
   thread_local std::vector<Block> blocks;
   for (int a = 0; a < ys.in; ++a) {
     const int ya0 = ys.begin[static_cast<std::size_t>(a)], ya1 = ys.begin[static_cast<std::size_t>(a) + 1];
-    if (ya0 == ya1 || !detail::block_row_reaches<false>(rows, ys.in, a, cutoff)) continue;
+    if (ya0 == ya1 || !detail::block_row_reaches<false>(rows, ys.in, a, floor)) continue;
     const float* r0 = map + static_cast<std::size_t>(a) * static_cast<std::size_t>(w);
     const float* r1 = map + static_cast<std::size_t>(std::min(a + 1, ys.in - 1)) * static_cast<std::size_t>(w);
     // The same tests, in the same arithmetic, as visit_above's.
@@ -214,7 +223,7 @@ void visit_spans_above(const float* map, const BilinearAxis& ys, const BilinearA
       const int xb0 = xs.begin[static_cast<std::size_t>(b)], xb1 = xs.begin[static_cast<std::size_t>(b) + 1];
       if (xb0 == xb1) continue;
       const detail::Corners k(r0, r1, b, std::min(b + 1, w - 1));
-      if (!(k.hi > cutoff)) continue;
+      if (!(bilinear_reach(k.hi) > floor)) continue;
       const float lo = k.lo(), slack = k.slack(lo);
       blocks.push_back({k, slack, xb0, xb1, lo - slack > cutoff});
     }
@@ -238,10 +247,10 @@ void visit_spans_above(const float* map, const BilinearAxis& ys, const BilinearA
           add(block.x0, block.x1);
           continue;
         }
-        // A row of a block is linear between its ends: rows clearly below the cutoff or clearly
-        // above it need no values.
+        // A row of a block is linear between its ends: rows clearly below the floor or clearly
+        // above the cutoff need no values.
         const auto [e0, e1] = k.row_ends(wy, ty);
-        if (std::max(e0, e1) + block.slack < cutoff) continue;
+        if (std::max(e0, e1) + block.slack < floor) continue;
         if (std::min(e0, e1) - block.slack > cutoff) {
           add(block.x0, block.x1);
           continue;
@@ -252,6 +261,7 @@ void visit_spans_above(const float* map, const BilinearAxis& ys, const BilinearA
           k.row_values(wy, ty, xs.t.data() + x0, n, values);
           for (int i = 0; i < n;) {
             if (!(values[i] > cutoff)) {
+              if (kBand && values[i] > floor) band(y, x0 + i, values[i]);
               ++i;
               continue;
             }
@@ -265,6 +275,13 @@ void visit_spans_above(const float* map, const BilinearAxis& ys, const BilinearA
       if (end > begin) visit(y, begin, end);
     }
   }
+}
+
+// visit_spans_banded's spans alone: the pixels visit_above(..., inclusive=false) visits.
+template <typename Visit>
+void visit_spans_above(const float* map, const BilinearAxis& ys, const BilinearAxis& xs, float cutoff,
+                       const float* rows, Visit&& visit) {
+  visit_spans_banded<false>(map, ys, xs, cutoff, cutoff, rows, visit, [](int, int, float) {});
 }
 
 }  // namespace unitscope::analysis

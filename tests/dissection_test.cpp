@@ -24,6 +24,7 @@
 #include "analysis/image.h"
 #include "analysis/parallel.h"
 #include "analysis/tally_kernels.h"
+#include "analysis/threshold_band.h"
 #include "analysis/unit_thresholds.h"
 #include "analysis/upsample.h"
 #include "broden_fixture.h"
@@ -238,37 +239,53 @@ TEST_CASE("tally kernel: bilinear upsampling, strict threshold, skipped units, i
   CHECK(static_cast<double>(std::nextafter(round_down(0.1), 1.0f)) > 0.1);
 }
 
+namespace {
+
+// Three planes in two categories (labels 1..3: category 0, 4..5: 1, 6: 2): rectangles of one label
+// with some single-pixel noise, so that rows hold runs of several lengths and pixels carry 0 to 3
+// labels; label 5 is image-level.
+BrodenSample random_labels(std::mt19937& rng, int sh, int sw) {
+  std::uniform_real_distribution<float> value(0.0f, 1.0f);
+  std::uniform_int_distribution<int> label(0, 6);
+  BrodenSample s;
+  s.sh = sh;
+  s.sw = sw;
+  s.labels.resize(2);
+  for (int plane = 0; plane < 3; ++plane) {
+    std::vector<std::int32_t> labels(static_cast<std::size_t>(sh * sw));
+    const int x0 = label(rng) * sw / 7, y0 = label(rng) * sh / 7, l = label(rng);
+    for (int y = 0; y < sh; ++y) {
+      for (int x = 0; x < sw; ++x) {
+        std::int32_t& v = labels[static_cast<std::size_t>(y * sw + x)];
+        v = x >= x0 && y >= y0 ? l : 0;
+        if (value(rng) < 0.1f) v = label(rng);
+      }
+    }
+    s.labels[static_cast<std::size_t>(plane / 2)].planes.push_back(labels);
+  }
+  s.labels[1].image_labels = {5};
+  return s;
+}
+
+const std::vector<int> kRandomCategory{-1, 0, 0, 0, 1, 1, 2};
+
+}  // namespace
+
 TEST_CASE("tally kernel: label runs give every pixel's counts, over several planes and random maps") {
   // Brute force: every upsampled pixel compared with its threshold, every plane's label counted.
   std::mt19937 rng(21);
   std::uniform_real_distribution<float> value(0.0f, 1.0f);
-  std::uniform_int_distribution<int> label(0, 6);
-  const std::vector<int> category{-1, 0, 0, 0, 1, 1, 2};
+  const std::vector<int>& category = kRandomCategory;
+  std::int64_t lifted = 0;
   for (const auto& [h, w, sh, sw] : std::vector<std::array<int, 4>>{{4, 4, 16, 16}, {3, 5, 13, 7}, {6, 1, 11, 9}, {2, 2, 1, 5}}) {
     INFO(h << "x" << w << " to " << sh << "x" << sw);
-    constexpr int kMapUnits = 5;
+    // Unit 5 is flat at its threshold: rounding lifts some of its values a float above it.
+    constexpr int kMapUnits = 6;
     std::vector<float> maps(static_cast<std::size_t>(kMapUnits * h * w));
     for (float& v : maps) v = value(rng) < 0.5f ? 0.0f : value(rng);
-    const std::vector<float> thresholds{0.3f, 0.6f, 0.9f, 0.0f, 2.0f};
-    // Three planes in two categories: rectangles of one label with some single-pixel noise, so that
-    // rows hold runs of several lengths and pixels carry 0 to 3 labels.
-    BrodenSample s;
-    s.sh = sh;
-    s.sw = sw;
-    s.labels.resize(2);
-    for (int plane = 0; plane < 3; ++plane) {
-      std::vector<std::int32_t> labels(static_cast<std::size_t>(sh * sw));
-      const int x0 = label(rng) * sw / 7, y0 = label(rng) * sh / 7, l = label(rng);
-      for (int y = 0; y < sh; ++y) {
-        for (int x = 0; x < sw; ++x) {
-          std::int32_t& v = labels[static_cast<std::size_t>(y * sw + x)];
-          v = x >= x0 && y >= y0 ? l : 0;
-          if (value(rng) < 0.1f) v = label(rng);
-        }
-      }
-      s.labels[static_cast<std::size_t>(plane / 2)].planes.push_back(labels);
-    }
-    s.labels[1].image_labels = {5};
+    std::fill(maps.begin() + 5 * h * w, maps.end(), 0.7f);
+    const std::vector<float> thresholds{0.3f, 0.6f, 0.9f, 0.0f, 2.0f, 0.7f};
+    const BrodenSample s = random_labels(rng, sh, sw);
     const ImageLabels arranged = arrange_labels(s, 7);
     IouTally fast(kMapUnits, 7, 3, 0);
     tally_image(fast, maps.data(), h, w, thresholds, arranged, category, 0);
@@ -309,7 +326,125 @@ TEST_CASE("tally kernel: label runs give every pixel's counts, over several plan
     CHECK(fast.activation_cat == slow.activation_cat);
     CHECK(fast.label_pixels == slow.label_pixels);
     CHECK(fast.activation[3] > 0);  // the cases are not empty
+    lifted += fast.activation[5];
   }
+  CHECK(lifted > 0);
+}
+
+TEST_CASE("tally kernel: band pixels settled after the tally give the tally at the exact threshold") {
+  // Units over 24 images: 0 continuous values, 1 and 3 one level per image (clusters of equal values
+  // at the quantile, from 0.3, 0.55 and 0.8), 2 mostly zeros. Each unit's bracket comes from a tail
+  // histogram of every upsampled value, at the 0.99 level for units 0 and 2; unit 1's level puts
+  // the quantile between two clusters (ranks on both sides of empty bins), unit 3's on a value of a
+  // cluster that other pixels tie (they are not activated; rounding spreads a cluster over a few
+  // floats, and those above are). The banded tally, in two batches that go
+  // through the band's bytes, then settle_unit, must give the plain tally at the exact quantile.
+  std::mt19937 rng(5);
+  std::uniform_real_distribution<float> value(0.0f, 1.0f);
+  std::uniform_int_distribution<int> level(0, 2);
+  constexpr int kMapUnits = 4, h = 4, w = 5, sh = 13, sw = 11, kCount = 24;
+  std::vector<std::vector<float>> maps(kCount, std::vector<float>(static_cast<std::size_t>(kMapUnits * h * w)));
+  std::vector<ImageLabels> labels;
+  for (auto& m : maps) {
+    const float levels[2] = {0.3f + 0.25f * static_cast<float>(level(rng)), 0.3f + 0.25f * static_cast<float>(level(rng))};
+    for (std::size_t i = 0; i < m.size(); ++i) {
+      const int u = static_cast<int>(i) / (h * w);
+      const float v = value(rng);
+      m[i] = u == 0 ? v : u == 2 ? (value(rng) < 0.9f ? 0.0f : v) : levels[u / 2];
+    }
+    labels.push_back(arrange_labels(random_labels(rng, sh, sw), 7));
+  }
+  const BilinearAxis ys(h, sh), xs(w, sw);
+  std::vector<QuantileBracket> brackets;
+  std::vector<double> exact;
+  std::vector<std::int64_t> above;  // brute force: upsampled values above the exact quantile
+  for (int u = 0; u < kMapUnits; ++u) {
+    TailHistogram histogram;
+    std::vector<float> all;
+    for (const auto& m : maps) {
+      std::vector<float> up(static_cast<std::size_t>(sh * sw));
+      upsample_bilinear(std::span(m.data() + u * h * w, static_cast<std::size_t>(h * w)), ys, xs, up);
+      for (const float v : up) histogram.add(v);
+      all.insert(all.end(), up.begin(), up.end());
+    }
+    std::sort(all.begin(), all.end());
+    const double n = static_cast<double>(all.size() - 1);
+    double q = 0.99;
+    if (u == 1 || u == 3) {
+      // The first value of the top cluster: halfway before it (unit 1) or on it (unit 3).
+      const auto top = static_cast<std::size_t>(std::lower_bound(all.begin(), all.end(), all.back() - 0.1f) - all.begin());
+      REQUIRE(top > 0);
+      q = u == 1 ? (static_cast<double>(top) - 0.5) / n : static_cast<double>(top + 1) / n;
+    }
+    brackets.push_back(*histogram.bracket(q));
+    const double position = q * n;
+    const auto lo = static_cast<std::size_t>(std::floor(position));
+    const double t = position - static_cast<double>(lo);
+    exact.push_back(static_cast<double>(all[lo]) * (1.0 - t) + static_cast<double>(all[std::min(lo + 1, all.size() - 1)]) * t);
+    if (u == 3) CHECK(std::count(all.begin(), all.end(), static_cast<float>(exact.back())) > 1);  // ties at it
+    const float thr = round_down(exact.back());
+    above.push_back(std::count_if(all.begin(), all.end(), [&](float v) { return v > thr; }));
+  }
+  CHECK(brackets[1].bin_hi != brackets[1].bin_lo);
+  CHECK(brackets[3].bin_hi == brackets[3].bin_lo);
+
+  IouTally plain(kMapUnits, 7, 3, 2);
+  std::vector<float> thr;
+  for (const double t : exact) thr.push_back(round_down(t));
+  for (std::size_t i = 0; i < maps.size(); ++i) {
+    tally_image(plain, maps[i].data(), h, w, thr, labels[i], kRandomCategory, i);
+  }
+  // Also where rounding lifts a flat map's values a float above its corners (unit 3).
+  CHECK(plain.activation == above);
+
+  IouTally banded(kMapUnits, 7, 3, 2);
+  std::vector<float> cutoffs, floors;
+  for (const QuantileBracket& b : brackets) {
+    cutoffs.push_back(band_cutoffs(b).cutoff);
+    floors.push_back(band_cutoffs(b).floor);
+  }
+  std::vector<UnitBand> kept(kMapUnits);
+  TallyScratch scratch;
+  for (std::size_t first : {std::size_t{0}, std::size_t{kCount / 2}}) {
+    std::vector<UnitBand> batch(kMapUnits);
+    const TallyBands bands{floors, batch};
+    for (std::size_t i = first; i < first + kCount / 2; ++i) {
+      tally_image_shared(banded, labels[i]);
+      tally_units(banded, 0, kMapUnits, maps[i].data(), h, w, ys, xs, cutoffs, labels[i], kRandomCategory, i,
+                  scratch, &bands);
+    }
+    for (int u = 0; u < kMapUnits; ++u) {
+      std::vector<std::uint8_t> bytes;
+      batch[static_cast<std::size_t>(u)].serialize(bytes);
+      std::size_t offset = 0;
+      kept[static_cast<std::size_t>(u)].append(UnitBand::deserialize(bytes, offset));
+      CHECK(offset == bytes.size());
+    }
+  }
+  // Before settling, the clusters at the quantile are all band.
+  CHECK(banded.activation[1] < plain.activation[1]);
+  CHECK(banded.activation[3] < plain.activation[3]);
+  for (int u = 0; u < kMapUnits; ++u) {
+    INFO("unit " << u);
+    const UnitBand& band = kept[static_cast<std::size_t>(u)];
+    CHECK(band.values.size() == band_values(brackets[static_cast<std::size_t>(u)]));
+    CHECK(band.images.size() > 1);
+    CHECK(settle_unit(banded, u, brackets[static_cast<std::size_t>(u)], band, kRandomCategory) == exact[static_cast<std::size_t>(u)]);
+  }
+  CHECK(banded.activation == plain.activation);
+  CHECK(banded.intersection == plain.intersection);
+  CHECK(banded.activation_cat == plain.activation_cat);
+  CHECK(banded == plain);
+
+  // A band that disagrees with its bracket, or names a label the tally does not have, is an error.
+  UnitBand short_band = kept[0];
+  short_band.values.pop_back();
+  short_band.label_end.pop_back();
+  short_band.images.back().pixels_end -= 1;
+  CHECK_THROWS_AS(settle_unit(banded, 0, brackets[0], short_band, kRandomCategory), std::runtime_error);
+  UnitBand bad_label = kept[0];
+  bad_label.scalars.assign(bad_label.scalars.size(), 9);
+  CHECK_THROWS_AS(settle_unit(banded, 0, brackets[0], bad_label, kRandomCategory), std::runtime_error);
 }
 
 TEST_CASE("planted units: pnas convention") {
@@ -513,17 +648,23 @@ TEST_CASE("partial results arrive during the tally and leave the final result un
     seen.emplace_back(layer.layer, layer.tally.images);
     DOCTEST_CHECK(progress.phase == 2);
     DOCTEST_CHECK(layer.units.size() == 2);
-    if (layer.layer == "copy") {
-      DOCTEST_CHECK(layer.units[0].threshold == 4.0);  // the final thresholds from the start
-      copy_activation.push_back(layer.tally.activation[1]);
+    // Thresholds the tally settles show their histogram's estimate until then: each rank's value at
+    // the lower edge of its bin (also where the two ranks lie in bins far apart).
+    const std::size_t li = layer.layer == "copy" ? 0 : 1;
+    for (std::size_t u = 0; u < 2; ++u) {
+      const double final_threshold = plain.layers[li].units[u].threshold;
+      DOCTEST_CHECK(layer.units[u].threshold <= final_threshold);
+      DOCTEST_CHECK(layer.units[u].threshold >= final_threshold * (1.0 - 1.0 / 256));
     }
+    if (layer.layer == "copy") copy_activation.push_back(layer.tally.activation[1]);
   };
   const DissectionResult r = dissect(o, progress);
   // 40 images in batches of 8: after batches 1 to 4, each layer; the last batch is the result.
   using Seen = std::pair<std::string, std::uint64_t>;
   CHECK(seen == std::vector<Seen>{{"copy", 8}, {"pool", 8}, {"copy", 16}, {"pool", 16},
                                   {"copy", 24}, {"pool", 24}, {"copy", 32}, {"pool", 32}});
-  // Unit 1 fires in images 0 (3 pixels) and 5 (3), then 12 (3): counts as they were then.
+  // Unit 1 fires in images 0 (3 pixels) and 5 (3), then 12 (3), far above its threshold's bin:
+  // counts as they were then.
   CHECK(copy_activation == std::vector<std::int64_t>{6, 9, 9, 9});
   for (std::size_t li = 0; li < 2; ++li) {
     CHECK(r.layers[li].tally == plain.layers[li].tally);
@@ -592,7 +733,7 @@ TEST_CASE("an interrupted dissection resumes to byte-identical outputs") {
   CHECK_THROWS_AS(dissect(o, progress), Error);
 }
 
-TEST_CASE("an interrupted pnas dissection resumes its tail histograms to byte-identical outputs") {
+TEST_CASE("an interrupted pnas dissection resumes its tail histograms and threshold bands to byte-identical outputs") {
   Fixture& f = fixture();
   DissectProgress progress;
   const auto whole = f.root / "resume_pnas_whole";
@@ -606,8 +747,18 @@ TEST_CASE("an interrupted pnas dissection resumes its tail histograms to byte-id
     CHECK_THROWS_AS(dissect(o, progress), DissectCancelled);
   }
   CHECK(progress.phase == 2);
+  // The tally keeps its band pixels in a file that grows batch by batch; a crash while writing the
+  // next batch leaves junk past the checkpoint in it.
+  const auto band = parts / ".dissect" / "band.bin";
+  REQUIRE(std::filesystem::exists(band));
+  CHECK(std::filesystem::file_size(band) > 0);
+  {
+    std::ofstream junk(band, std::ios::binary | std::ios::app);
+    junk << "half a batch";
+  }
   o.stop_after_batches = 0;
   dissect(o, progress);
+  CHECK(!std::filesystem::exists(band));
   for (const char* file : {"copy/tally.csv", "copy/dissection.json", "pool/tally.csv", "pool/dissection.json"}) {
     INFO(file);
     CHECK(slurp(whole / file) == slurp(parts / file));
