@@ -110,7 +110,6 @@ class Run {
   double model_seconds_ = 0.0;
   DissectTimings timings_;
   std::vector<ActivationCache> caches_;  // per layer, open until the report is written
-  std::vector<std::vector<float>> maxima_;  // per layer, one batch's; reused so that pages stay mapped
   BilinearAxes axes_;  // the tally's
   AppendFile band_file_;  // the tally's band pixels, batch by batch (threshold_band.h)
   std::vector<std::vector<UnitBand>> bands_;        // per layer and unit: so far
@@ -284,7 +283,6 @@ void Run::forward_batch(std::vector<BrodenSample>& batch) {
   }
   const auto b = static_cast<std::int64_t>(batch.size());
   std::vector<at::Tensor> layer_acts(options_.layers.size());
-  maxima_.resize(options_.layers.size());
   for (std::size_t li = 0; li < options_.layers.size(); ++li) {
     at::Tensor& acts = layer_acts[li];
     acts = out.taps[li].to(at::kFloat).contiguous();
@@ -302,14 +300,23 @@ void Run::forward_batch(std::vector<BrodenSample>& batch) {
       throw Error("layer " + options_.layers[li] + " changed shape between images (index.csv row " +
                   std::to_string(batch.front().row + 1) + "); give images of one size");
     }
-    const std::span<const float> maps(acts.data_ptr<float>(), static_cast<std::size_t>(acts.numel()));
+  }
+  // The cache writes run beside the statistics: a write held up by the disk leaves the cores to them.
+  // (The future's destructor waits for the writes if the statistics throw.) A batch with NaN or Inf
+  // activations is written too, past what the checkpoint vouches for.
+  auto writes = std::async(std::launch::async, [&] {
+    for (std::size_t li = 0; li < layer_acts.size(); ++li) caches_[li].append(layer_acts[li].data_ptr(), layer_acts[li].nbytes());
+  });
+  for (std::size_t li = 0; li < options_.layers.size(); ++li) {
     bool finite = true;
     {
       Stopwatch watch(timings_.statistics);
-      finite = map_maxima(maps, static_cast<std::size_t>(layer.map_size()), maxima_[li]);
+      const std::uint64_t batch_number = state_.position / static_cast<std::uint64_t>(options_.batch) + 1;
+      finite = observe_batch(state_.layers[li], options_.convention, options_.sketch_k,
+                             layer_acts[li].data_ptr<float>(), seg_sizes, batch.size(), batch_number);
     }
     if (!finite) {
-      const at::Tensor bad = (~at::isfinite(acts)).any(3).any(2).any(0).nonzero().squeeze(1);
+      const at::Tensor bad = (~at::isfinite(layer_acts[li])).any(3).any(2).any(0).nonzero().squeeze(1);
       std::string units;
       for (std::int64_t i = 0; i < std::min<std::int64_t>(bad.size(0), 20); ++i) {
         units += (i ? ", " : "") + std::to_string(bad[i].item<std::int64_t>());
@@ -318,17 +325,6 @@ void Run::forward_batch(std::vector<BrodenSample>& batch) {
       throw Error("layer " + options_.layers[li] + " has NaN or Inf activations in units " + units +
                   " (0-based) for images from index.csv row " + std::to_string(batch.front().row + 1));
     }
-  }
-  // The cache writes run beside the statistics: a write held up by the disk leaves the cores to them.
-  // (The future's destructor waits for the writes if the statistics throw.)
-  auto writes = std::async(std::launch::async, [&] {
-    for (std::size_t li = 0; li < layer_acts.size(); ++li) caches_[li].append(layer_acts[li].data_ptr(), layer_acts[li].nbytes());
-  });
-  for (std::size_t li = 0; li < options_.layers.size(); ++li) {
-    Stopwatch watch(timings_.statistics);
-    const std::uint64_t batch_number = state_.position / static_cast<std::uint64_t>(options_.batch) + 1;
-    observe_batch(state_.layers[li], options_.convention, options_.sketch_k, layer_acts[li].data_ptr<float>(),
-                  maxima_[li].data(), seg_sizes, batch.size(), batch_number);
   }
   {
     Stopwatch watch(timings_.cache);

@@ -26,23 +26,30 @@ void feed_sketches(std::span<QuantileSketch> sketches, const float* maps, const 
   }
 }
 
-void feed_histograms(std::span<TailHistogram> histograms, const float* maps, const float* raw_max, int h,
-                     int w, const BilinearAxis& ys, const BilinearAxis& xs) {
+bool feed_histograms(std::span<TailHistogram> histograms, const float* maps, int h, int w, const BilinearAxis& ys,
+                     const BilinearAxis& xs) {
   const std::size_t map_size = static_cast<std::size_t>(h) * static_cast<std::size_t>(w);
   const std::uint64_t pixels = static_cast<std::uint64_t>(ys.out) * static_cast<std::uint64_t>(xs.out);
+  thread_local std::vector<float> rows;
+  rows.resize(static_cast<std::size_t>(h));
   for (std::size_t u = 0; u < histograms.size(); ++u) {
     TailHistogram& histogram = histograms[u];
+    const float* map = maps + u * map_size;
+    // The row maxima check the values, give the map's maximum and let the search skip rows.
+    if (!row_maxima_finite(map, h, w, rows.data())) return false;
+    const float raw_max = *std::max_element(rows.begin(), rows.end());
     const float cutoff = histogram.cutoff();
     // Bilinear values never exceed the map's maximum (but by rounding), so a weak map is only counted.
-    if (bilinear_reach(raw_max[u]) < cutoff) {
+    if (bilinear_reach(raw_max) < cutoff) {
       histogram.add_below(pixels);
       continue;
     }
-    const std::uint64_t added = histogram.add_each(raw_max[u], [&](auto&& add) {
-      visit_above(maps + u * map_size, ys, xs, cutoff, /*inclusive=*/true, [&](std::size_t, float v) { add(v); });
+    const std::uint64_t added = histogram.add_each(raw_max, [&](auto&& add) {
+      visit_above(map, rows.data(), ys, xs, cutoff, /*inclusive=*/true, [&](std::size_t, float v) { add(v); });
     });
     histogram.add_below(pixels - added);
   }
+  return true;
 }
 
 void refine_image(std::span<QuantileRefiner> refiners, std::span<const int> units, const float* maps, int h,

@@ -22,10 +22,11 @@ float round_down(double threshold);
 void feed_sketches(std::span<QuantileSketch> sketches, const float* maps, const float* raw_max, int h, int w);
 
 // Exact tail histograms of the maps' bilinear upsampling (ys: h -> sh, xs: w -> sw): values at or
-// above each histogram's cutoff go in, the rest are only counted; blocks that cannot reach the
-// cutoff are never computed.
-void feed_histograms(std::span<TailHistogram> histograms, const float* maps, const float* raw_max, int h,
-                     int w, const BilinearAxis& ys, const BilinearAxis& xs);
+// above each histogram's cutoff go in, the rest are only counted; rows and blocks that cannot reach
+// the cutoff are never computed. Returns false, at the first map with a NaN or an infinity (the
+// histograms are then partly fed).
+bool feed_histograms(std::span<TailHistogram> histograms, const float* maps, int h, int w, const BilinearAxis& ys,
+                     const BilinearAxis& xs);
 
 // The second look for exact quantiles: refiners[i] sees unit units[i]'s upsampled values at or
 // above its bracket's lower edge.

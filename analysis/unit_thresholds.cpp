@@ -50,7 +50,8 @@ void recount(LayerState& layer, std::size_t li, std::vector<int> redo, bool upsa
   const auto units = static_cast<std::size_t>(layer.units());
   const auto map_size = static_cast<std::size_t>(layer.map_size());
   // Runs each(image axes, i, unit, image, map, maximum) for every redo unit i over every image,
-  // threads splitting the units; `stride` > 1 visits every stride-th image only.
+  // threads splitting the units; `stride` > 1 visits every stride-th image only. The maximum is the
+  // sketches' (histograms find their own).
   auto over_units = [&](std::uint64_t stride, auto&& each) {
     over_chunks(layer, li, images, chunk, read,
                 [&](std::uint64_t first, std::uint64_t n, const float* maps, const float* maxima) {
@@ -61,11 +62,12 @@ void recount(LayerState& layer, std::size_t li, std::vector<int> redo, bool upsa
           const auto u = static_cast<std::size_t>(redo[r]);
           for (std::uint64_t i = 0; i < n; ++i) {
             if ((first + i) % stride != 0) continue;
-            each(image_axes[i], r, u, first + i, maps + (i * units + u) * map_size, maxima[i * units + u]);
+            each(image_axes[i], r, u, first + i, maps + (i * units + u) * map_size,
+                 upsampled ? 0.0f : maxima[i * units + u]);
           }
         }
       });
-    });
+    }, /*with_maxima=*/!upsampled);
   };
   if (!upsampled) {
     std::vector<QuantileSketch> sketches(redo.size(), QuantileSketch(sketch_k));
@@ -97,8 +99,9 @@ void recount(LayerState& layer, std::size_t li, std::vector<int> redo, bool upsa
   for (int attempt = 0; attempt < 2 && !redo.empty(); ++attempt) {
     std::vector<TailHistogram> histograms(redo.size());
     for (std::size_t r = 0; r < redo.size(); ++r) histograms[r].raise_cutoff_to(cutoffs[r]);
-    over_units(1, [&](auto image_axes, std::size_t r, std::size_t, std::uint64_t, const float* map, float maximum) {
-      feed_histograms(std::span(&histograms[r], 1), map, &maximum, h, w, *image_axes.first, *image_axes.second);
+    over_units(1, [&](auto image_axes, std::size_t r, std::size_t, std::uint64_t, const float* map, float) {
+      // The cache holds only values that pass 1 checked.
+      feed_histograms(std::span(&histograms[r], 1), map, h, w, *image_axes.first, *image_axes.second);
     });
     std::vector<int> again;
     for (std::size_t r = 0; r < redo.size(); ++r) {
@@ -150,14 +153,17 @@ bool map_maxima(std::span<const float> maps, std::size_t map_size, std::vector<f
   return finite;
 }
 
-void observe_batch(LayerState& layer, Convention convention, int sketch_k, const float* maps,
-                   const float* maxima, std::span<const std::int32_t> seg_sizes, std::size_t images,
-                   std::uint64_t batch_number) {
+bool observe_batch(LayerState& layer, Convention convention, int sketch_k, const float* maps,
+                   std::span<const std::int32_t> seg_sizes, std::size_t images, std::uint64_t batch_number) {
   const bool upsampled = convention_upsampled_quantile(convention);
   const auto units = static_cast<std::size_t>(layer.units());
   const auto map_size = static_cast<std::size_t>(layer.map_size());
   const int h = static_cast<int>(layer.shape[1]), w = static_cast<int>(layer.shape[2]);
   const bool first = upsampled ? layer.histograms.empty() : layer.sketches.empty();
+  // The sketches take each map's maximum; the histograms find theirs from row maxima, and check the
+  // values there. The first batch's floors sort values, so they are checked before.
+  std::vector<float> maxima;
+  if ((!upsampled || first) && !map_maxima(std::span(maps, images * units * map_size), map_size, maxima)) return false;
   if (first) {
     if (upsampled) {
       layer.histograms.assign(units, TailHistogram());
@@ -203,18 +209,23 @@ void observe_batch(LayerState& layer, Convention convention, int sketch_k, const
   BilinearAxes axes;
   const auto image_axes = upsampled ? axes.for_images(h, w, seg_sizes.first(2 * images)) : std::vector<BilinearAxes::Pair>();
   // Units are independent: LibTorch's threads share them (they idle between forward passes).
+  std::atomic<bool> finite{true};
   parallel_chunks(static_cast<std::int64_t>(units), 8, [&](std::int64_t begin, std::int64_t end) {
     const auto b = static_cast<std::size_t>(begin), n = static_cast<std::size_t>(end - begin);
     for (std::size_t i = 0; i < images; ++i) {
       const float* image = maps + (i * units + b) * map_size;
       if (upsampled) {
-        feed_histograms(std::span(layer.histograms).subspan(b, n), image, maxima + i * units + b, h, w,
-                        *image_axes[i].first, *image_axes[i].second);
+        if (!feed_histograms(std::span(layer.histograms).subspan(b, n), image, h, w, *image_axes[i].first,
+                             *image_axes[i].second)) {
+          finite = false;
+          return;
+        }
       } else {
-        feed_sketches(std::span(layer.sketches).subspan(b, n), image, maxima + i * units + b, h, w);
+        feed_sketches(std::span(layer.sketches).subspan(b, n), image, maxima.data() + i * units + b, h, w);
       }
     }
   });
+  if (!finite) return false;
   // Only the tail matters: drop values far below the target quantile from now on. The floor waits
   // for a batch's worth of images, so that one strong image cannot set it too high.
   const double level = 1.0 - 2.0 * (1.0 - convention_quantile(convention));
@@ -229,6 +240,7 @@ void observe_batch(LayerState& layer, Convention convention, int sketch_k, const
     const std::uint64_t min_count = std::max<std::uint64_t>(16ull * static_cast<std::uint64_t>(sketch_k), 16 * per_image);
     for (auto& sketch : layer.sketches) sketch.raise_cutoff(level, min_count);
   }
+  return true;
 }
 
 void choose_thresholds(std::vector<LayerState>& layers, Convention convention, int sketch_k,

@@ -16,13 +16,13 @@ namespace unitscope::analysis {
 // value is NaN or infinite (the maxima are then meaningless).
 bool map_maxima(std::span<const float> maps, std::size_t map_size, std::vector<float>& maxima);
 
-// Pass 1: one batch of a layer's maps (images x units x h x w) with their maxima; seg_sizes holds
-// sh, sw for each image. netdissect-lite sketches the raw values (KLL, its own quantile rule), pnas
-// counts the upsampled values in tail histograms (exact after refine_thresholds). Values far below
-// the quantile are only counted: the cutoff follows the data, starting from the first batch.
-void observe_batch(LayerState& layer, Convention convention, int sketch_k, const float* maps,
-                   const float* maxima, std::span<const std::int32_t> seg_sizes, std::size_t images,
-                   std::uint64_t batch_number);
+// Pass 1: one batch of a layer's maps (images x units x h x w); seg_sizes holds sh, sw for each
+// image. netdissect-lite sketches the raw values (KLL, its own quantile rule), pnas counts the
+// upsampled values in tail histograms (exact after choose_thresholds). Values far below the
+// quantile are only counted: the cutoff follows the data, starting from the first batch. Returns
+// false when a value is NaN or infinite; the statistics are then partly updated, and useless.
+bool observe_batch(LayerState& layer, Convention convention, int sketch_k, const float* maps,
+                   std::span<const std::int32_t> seg_sizes, std::size_t images, std::uint64_t batch_number);
 
 // Images [first, first + count) of a layer's activation cache, valid until the next call.
 using CacheReader = std::function<std::span<const float>(std::size_t layer, std::uint64_t first, std::uint64_t count)>;

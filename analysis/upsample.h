@@ -55,22 +55,42 @@ inline float bilinear_value(const float* map, int w, const BilinearAxis& ys, con
 void upsample_bilinear(std::span<const float> map, const BilinearAxis& ys, const BilinearAxis& xs,
                        std::span<float> out);
 
-// Each row's maximum (out: h values), in lanes so that the loop runs at the speed of loads.
-inline void row_maxima(const float* map, int h, int w, float* out) {
+namespace detail {
+
+// Each row's maximum (out: h values), in lanes so that the loop runs at the speed of loads (with an
+// integer flag, not a chain of float tests, for kCheck). Returns false when kCheck finds a NaN or
+// an infinity (the maxima then mean nothing).
+template <bool kCheck>
+bool row_maxima(const float* map, int h, int w, float* out) {
   constexpr int kLanes = 8;
+  int bad = 0;
   for (int y = 0; y < h; ++y) {
     const float* row = map + static_cast<std::size_t>(y) * static_cast<std::size_t>(w);
     float best[kLanes];
     for (int k = 0; k < kLanes; ++k) best[k] = row[0];
     int x = 0;
     for (; x + kLanes <= w; x += kLanes) {
-      for (int k = 0; k < kLanes; ++k) best[k] = row[x + k] > best[k] ? row[x + k] : best[k];
+      for (int k = 0; k < kLanes; ++k) {
+        best[k] = row[x + k] > best[k] ? row[x + k] : best[k];
+        if (kCheck) bad |= !(std::abs(row[x + k]) <= std::numeric_limits<float>::max());
+      }
     }
-    for (; x < w; ++x) best[0] = row[x] > best[0] ? row[x] : best[0];
+    for (; x < w; ++x) {
+      best[0] = row[x] > best[0] ? row[x] : best[0];
+      if (kCheck) bad |= !(std::abs(row[x]) <= std::numeric_limits<float>::max());
+    }
     for (int k = 1; k < kLanes; ++k) best[0] = best[k] > best[0] ? best[k] : best[0];
     out[y] = best[0];
   }
+  return bad == 0;
 }
+
+}  // namespace detail
+
+// Each row's maximum (out: h values).
+inline void row_maxima(const float* map, int h, int w, float* out) { detail::row_maxima<false>(map, h, w, out); }
+// row_maxima, and whether every value is finite (else the maxima mean nothing).
+inline bool row_maxima_finite(const float* map, int h, int w, float* out) { return detail::row_maxima<true>(map, h, w, out); }
 
 // An upper bound on every value that bilinear_value computes from inputs at most `hi`: a convex
 // combination of them exceeds its largest by rounding only, by at most a few float ulps of it.
@@ -142,16 +162,14 @@ bool block_row_reaches(const float* rows, int h, int a, float cutoff) {
   return kInclusive ? hi >= cutoff : hi > cutoff;
 }
 
+// `rows`: the map's row maxima.
 template <bool kInclusive, typename Visit>
-void visit_above(const float* map, const BilinearAxis& ys, const BilinearAxis& xs, float cutoff, float upper,
-                 Visit& visit) {
+void visit_above(const float* map, const float* rows, const BilinearAxis& ys, const BilinearAxis& xs, float cutoff,
+                 float upper, Visit& visit) {
   const int w = xs.in;
-  thread_local std::vector<float> rows;
-  rows.resize(static_cast<std::size_t>(ys.in));
-  row_maxima(map, ys.in, w, rows.data());
   for (int a = 0; a < ys.in; ++a) {
     const int ya0 = ys.begin[static_cast<std::size_t>(a)], ya1 = ys.begin[static_cast<std::size_t>(a) + 1];
-    if (ya0 == ya1 || !block_row_reaches<kInclusive>(rows.data(), ys.in, a, cutoff)) continue;
+    if (ya0 == ya1 || !block_row_reaches<kInclusive>(rows, ys.in, a, cutoff)) continue;
     const float* r0 = map + static_cast<std::size_t>(a) * static_cast<std::size_t>(w);
     const float* r1 = map + static_cast<std::size_t>(std::min(a + 1, ys.in - 1)) * static_cast<std::size_t>(w);
     for (int b = 0; b < w; ++b) {
@@ -173,15 +191,25 @@ void visit_above(const float* map, const BilinearAxis& ys, const BilinearAxis& x
 // `inclusive`), in a fixed order. Blocks between four input values that cannot reach the cutoff are
 // skipped without computing them: a bilinear value never exceeds its four corners (nor a row of a
 // block its two ends) by more than rounding (bilinear_reach).
+// `rows` holds the map's row maxima (row_maxima).
 template <typename Visit>
-void visit_above(const float* map, const BilinearAxis& ys, const BilinearAxis& xs, float cutoff,
+void visit_above(const float* map, const float* rows, const BilinearAxis& ys, const BilinearAxis& xs, float cutoff,
                  bool inclusive, Visit&& visit) {
   constexpr float kNone = std::numeric_limits<float>::infinity();
   if (inclusive) {
-    detail::visit_above<true>(map, ys, xs, cutoff, kNone, visit);
+    detail::visit_above<true>(map, rows, ys, xs, cutoff, kNone, visit);
   } else {
-    detail::visit_above<false>(map, ys, xs, cutoff, kNone, visit);
+    detail::visit_above<false>(map, rows, ys, xs, cutoff, kNone, visit);
   }
+}
+
+template <typename Visit>
+void visit_above(const float* map, const BilinearAxis& ys, const BilinearAxis& xs, float cutoff,
+                 bool inclusive, Visit&& visit) {
+  thread_local std::vector<float> rows;
+  rows.resize(static_cast<std::size_t>(ys.in));
+  row_maxima(map, ys.in, xs.in, rows.data());
+  visit_above(map, rows.data(), ys, xs, cutoff, inclusive, visit);
 }
 
 // Calls visit(pixel, value) for at least every output pixel whose value is at or above `lo` and
@@ -190,7 +218,10 @@ void visit_above(const float* map, const BilinearAxis& ys, const BilinearAxis& x
 template <typename Visit>
 void visit_band(const float* map, const BilinearAxis& ys, const BilinearAxis& xs, float lo, float hi,
                 Visit&& visit) {
-  detail::visit_above<true>(map, ys, xs, lo, hi, visit);
+  thread_local std::vector<float> rows;
+  rows.resize(static_cast<std::size_t>(ys.in));
+  row_maxima(map, ys.in, xs.in, rows.data());
+  detail::visit_above<true>(map, rows.data(), ys, xs, lo, hi, visit);
 }
 
 // The pixels above `cutoff` as spans, and those above `floor` (<= cutoff) but not above `cutoff`

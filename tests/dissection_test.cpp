@@ -11,6 +11,7 @@
 #include <atomic>
 #include <chrono>
 #include <fstream>
+#include <limits>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -578,12 +579,9 @@ std::vector<double> streamed_thresholds(const std::vector<float>& cache, const s
   };
   std::vector<LayerState> layers(1);
   layers[0].shape = {kUnits, kSide, kSide};
-  std::vector<float> maxima;
   for (std::size_t first = 0; first < seg.size() / 2; first += batch) {
-    const std::span<const float> maps(cache.data() + first * kImageFloats, batch * kImageFloats);
-    REQUIRE(map_maxima(maps, kSide * kSide, maxima));
-    observe_batch(layers[0], Convention::kPnas, 1024, maps.data(), maxima.data(),
-                  std::span<const std::int32_t>(seg).subspan(2 * first, 2 * batch), batch, first / batch + 1);
+    REQUIRE(observe_batch(layers[0], Convention::kPnas, 1024, cache.data() + first * kImageFloats,
+                          std::span<const std::int32_t>(seg).subspan(2 * first, 2 * batch), batch, first / batch + 1));
   }
   choose_thresholds(layers, Convention::kPnas, 1024, seg, chunk, memory, read);
   DOCTEST_CHECK(layers[0].histograms.empty());
@@ -591,6 +589,28 @@ std::vector<double> streamed_thresholds(const std::vector<float>& cache, const s
 }
 
 }  // namespace
+
+TEST_CASE("pass-1 statistics refuse NaN and Inf values in any batch, under both conventions") {
+  for (const Convention convention : {Convention::kPnas, Convention::kNetDissectLite}) {
+    for (const std::size_t bad_batch : {0, 2}) {
+      for (const float bad : {std::numeric_limits<float>::quiet_NaN(), -std::numeric_limits<float>::infinity()}) {
+        INFO(convention_name(convention) << ", batch " << bad_batch << ", " << bad);
+        std::vector<float> cache(kCount * kImageFloats, 1.0f);
+        for (std::size_t i = 0; i < cache.size(); ++i) cache[i] = static_cast<float>(i % 7);
+        cache[(4 * bad_batch + 2) * kImageFloats + 2 * kSide * kSide + 13] = bad;  // image 4b + 2, unit 2
+        const std::vector<std::int32_t> seg = alternating_segmentations();
+        std::vector<LayerState> layers(1);
+        layers[0].shape = {kUnits, kSide, kSide};
+        bool finite = true;
+        for (std::size_t b = 0; b <= bad_batch && finite; ++b) {
+          finite = observe_batch(layers[0], convention, 64, cache.data() + 4 * b * kImageFloats,
+                                 std::span<const std::int32_t>(seg).subspan(8 * b, 8), 4, b + 1);
+          CHECK(finite == (b < bad_batch));
+        }
+      }
+    }
+  }
+}
 
 TEST_CASE("exact thresholds do not depend on the refine step's memory, batches or a floor set too high") {
   std::mt19937 rng(9);
