@@ -217,6 +217,7 @@ std::variant<BrodenSample, std::string> BrodenDataset::Impl::decode(
     }
     sample.pixels = std::move(*image);
   }
+  if (!options.load_labels) return sample;
   sample.labels.resize(categories.size());
   for (std::size_t c = 0; c < categories.size(); ++c) {
     if (!category_columns[c]) continue;

@@ -25,6 +25,7 @@ struct BrodenOptions {
   std::string split;                   // "train", "val", or empty for every row
   std::vector<std::string> categories; // empty: every category, in category.csv order; else this order
   bool load_images = true;             // false: neither reads nor checks the images, only labels
+  bool load_labels = true;             // false: neither reads nor checks the label cells (samples carry none)
   int threads = 2;                     // decoder threads
   int prefetch = 32;                   // samples decoded ahead of the consumer; bounds memory
 };

@@ -139,9 +139,9 @@ void Run::open_inputs() {
   bo.threads = 2;
   bo.load_images = false;
   labels_ = BrodenDataset::open(options_.dataset, bo);
-  // Pass 1 and the report need the images but no labels: decode only the first category's.
-  if (!labels_->categories().empty()) bo.categories = {labels_->categories().front().name};
+  // Pass 1 and the report need the images but no labels.
   bo.load_images = true;
+  bo.load_labels = false;
   images_ = BrodenDataset::open(options_.dataset, bo);
   total_ = labels_->size();
   if (options_.limit > 0) total_ = std::min<std::uint64_t>(total_, options_.limit);

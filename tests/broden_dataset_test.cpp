@@ -200,20 +200,30 @@ TEST_SUITE("broden") {
     CHECK(stream_all(data).size() == 4);
   }
 
-  TEST_CASE("load_images=false reads labels only and never opens the images") {
-    auto dir = unitscope::test::scratch_dir("broden_no_images");
-    GoodDataset good = unitscope::test::make_good_dataset(dir);
-    std::filesystem::remove_all(dir / "images" / "img");
-    BrodenOptions options;
-    options.load_images = false;
-    auto data = BrodenDataset::open(dir, options);
-    BrodenReport report;
-    auto samples = stream_all(data, &report);
-    CHECK(report.skipped == 0);
-    REQUIRE(samples.size() == 4);
-    for (std::size_t i = 0; i < 4; ++i) check_sample(data, samples[i], good.samples[i]);
-    // With images wanted, the same directory fails on the first row's missing image.
-    CHECK_THROWS_AS(stream_all(BrodenDataset::open(dir)), Error);
+  TEST_CASE("load_images=false reads labels only, load_labels=false images only, and neither opens the other") {
+    for (const bool images : {false, true}) {
+      CAPTURE(images);
+      auto dir = unitscope::test::scratch_dir(images ? "broden_no_labels" : "broden_no_images");
+      GoodDataset good = unitscope::test::make_good_dataset(dir);
+      std::filesystem::remove_all(dir / "images" / (images ? "seg" : "img"));
+      BrodenOptions options;
+      (images ? options.load_labels : options.load_images) = false;
+      auto data = BrodenDataset::open(dir, options);
+      BrodenReport report;
+      auto samples = stream_all(data, &report);
+      CHECK(report.skipped == 0);
+      REQUIRE(samples.size() == 4);
+      for (std::size_t i = 0; i < 4; ++i) {
+        if (!images) {
+          check_sample(data, samples[i], good.samples[i]);
+        } else {
+          CHECK(samples[i].labels.empty());
+          CHECK(samples[i].pixels.pixels == good.samples[i].pixels.pixels);
+        }
+      }
+      // With both wanted, the same directory fails on the first row's missing file.
+      CHECK_THROWS_AS(stream_all(BrodenDataset::open(dir)), Error);
+    }
   }
 
   TEST_CASE("streaming with 1 and 4 threads gives the same samples in the same order") {
