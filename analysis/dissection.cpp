@@ -655,6 +655,7 @@ DissectionResult Run::run() {
   if (state_.phase == kPhaseReport) {
     write_outputs(r, options_.write_report);
     caches_.clear();
+    fs::remove(band_path());  // already gone, unless a run stopped right after settling
     if (!options_.keep_cache) {
       for (std::size_t li = 0; li < options_.layers.size(); ++li) fs::remove(cache_path(li));
     }
