@@ -162,6 +162,14 @@ bool block_row_reaches(const float* rows, int h, int a, float cutoff) {
   return kInclusive ? hi >= cutoff : hi > cutoff;
 }
 
+// The map's row maxima in this thread's buffer, valid until its next call.
+inline const float* own_row_maxima(const float* map, int h, int w) {
+  thread_local std::vector<float> rows;
+  rows.resize(static_cast<std::size_t>(h));
+  row_maxima<false>(map, h, w, rows.data());
+  return rows.data();
+}
+
 // `rows`: the map's row maxima.
 template <bool kInclusive, typename Visit>
 void visit_above(const float* map, const float* rows, const BilinearAxis& ys, const BilinearAxis& xs, float cutoff,
@@ -206,10 +214,7 @@ void visit_above(const float* map, const float* rows, const BilinearAxis& ys, co
 template <typename Visit>
 void visit_above(const float* map, const BilinearAxis& ys, const BilinearAxis& xs, float cutoff,
                  bool inclusive, Visit&& visit) {
-  thread_local std::vector<float> rows;
-  rows.resize(static_cast<std::size_t>(ys.in));
-  row_maxima(map, ys.in, xs.in, rows.data());
-  visit_above(map, rows.data(), ys, xs, cutoff, inclusive, visit);
+  visit_above(map, detail::own_row_maxima(map, ys.in, xs.in), ys, xs, cutoff, inclusive, visit);
 }
 
 // Calls visit(pixel, value) for at least every output pixel whose value is at or above `lo` and
@@ -218,10 +223,7 @@ void visit_above(const float* map, const BilinearAxis& ys, const BilinearAxis& x
 template <typename Visit>
 void visit_band(const float* map, const BilinearAxis& ys, const BilinearAxis& xs, float lo, float hi,
                 Visit&& visit) {
-  thread_local std::vector<float> rows;
-  rows.resize(static_cast<std::size_t>(ys.in));
-  row_maxima(map, ys.in, xs.in, rows.data());
-  detail::visit_above<true>(map, rows.data(), ys, xs, lo, hi, visit);
+  detail::visit_above<true>(map, detail::own_row_maxima(map, ys.in, xs.in), ys, xs, lo, hi, visit);
 }
 
 // The pixels above `cutoff` as spans, and those above `floor` (<= cutoff) but not above `cutoff`
