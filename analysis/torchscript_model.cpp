@@ -2,8 +2,11 @@
 // C++ forward hooks. Module calls on the path to a requested layer are inlined, so any named
 // submodule whose call sits in straight-line code can be read or edited.
 #include <torch/csrc/jit/api/function_impl.h>
+#include <torch/csrc/jit/ir/alias_analysis.h>
 #include <torch/csrc/jit/ir/ir.h>
 #include <torch/csrc/jit/passes/dead_code_elimination.h>
+#include <torch/csrc/jit/passes/inliner.h>
+#include <torch/csrc/jit/runtime/graph_iterator.h>
 #include <torch/script.h>
 
 #include <algorithm>
@@ -128,6 +131,35 @@ jit::Value* insert_edit(jit::Graph& graph, jit::Value* v, jit::Node* after, jit:
   jit::Value* shifted = graph.insert(c10::aten::add, {scaled, shift});
   v->replaceAllUsesAfterNodeWith(shifted->node(), shifted);
   return shifted;
+}
+
+// Removes each of `copies` (aten::clone nodes of `graph`) that nothing after it may change: no node
+// that comes later writes to its input or to a tensor sharing its memory (an inplace ReLU after a
+// tapped conv does). Module calls hide their writes from alias analysis, so it runs on a copy with
+// every call inlined; the copy's nodes are found by walking both graphs in step before inlining,
+// which leaves the nodes that are not calls in place.
+void drop_needless_copies(std::shared_ptr<jit::Graph>& graph, const std::vector<jit::Node*>& copies) {
+  std::shared_ptr<jit::Graph> inlined = graph->copy();
+  std::unordered_map<const jit::Node*, jit::Node*> in_copy;
+  {
+    jit::DepthFirstGraphNodeIterator a(graph), b(inlined);
+    for (jit::Node *n = a.next(), *m = b.next(); n != nullptr && m != nullptr; n = a.next(), m = b.next()) {
+      in_copy[n] = m;
+    }
+  }
+  jit::Inline(*inlined);
+  const jit::AliasDb aliases(inlined);
+  for (jit::Node* copy : copies) {
+    const jit::Node* mirror = in_copy.at(copy);
+    bool changed = false;
+    jit::DepthFirstGraphNodeIterator later(inlined);
+    for (jit::Node* n = later.next(); n != nullptr && !changed; n = later.next()) {
+      changed = n->isAfter(mirror) && aliases.writesToAlias(n, {mirror->input(0)});
+    }
+    if (changed) continue;
+    copy->output()->replaceAllUsesWith(copy->input(0));
+    copy->destroy();
+  }
 }
 
 // A compiled variant of forward(): inputs are self, x, one scale and one shift per edited layer,
@@ -278,13 +310,16 @@ class TorchScriptModel : public Model {
         }
       }
     }
-    // Copies protect taps from in-place ops later in the network (inplace ReLU).
+    // A tap is a copy made right after its layer, in case an in-place op later in the network
+    // changes the tensor (the conv before an inplace ReLU); copies that nothing changes go again.
     std::vector<jit::Value*> tap_values;
+    std::vector<jit::Node*> copies;
     for (const auto& t : request.taps) {
       jit::Value* v = produced.at(t).calls.back();
       jit::Node* after = v->node()->kind() == c10::prim::Param ? graph->param_node() : v->node();
       jit::WithInsertPoint guard(after->next());
       tap_values.push_back(graph->insert(c10::aten::clone, {v}));
+      copies.push_back(tap_values.back()->node());
     }
     // A function returns one value, so the output and the taps travel as one tuple.
     std::vector<jit::Value*> outputs;
@@ -292,6 +327,7 @@ class TorchScriptModel : public Model {
     outputs.insert(outputs.end(), tap_values.begin(), tap_values.end());
     graph->eraseOutput(0);
     graph->registerOutput(graph->insertNode(graph->createTuple(outputs))->output());
+    drop_needless_copies(graph, copies);
     if (!request.want_output || !start.empty()) prune(*graph);
     // Model::forward_from asks can_start_at first, so a variant that still reads x never runs.
     variant.input_used = x->hasUses();

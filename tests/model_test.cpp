@@ -1,5 +1,5 @@
-// Models: TorchScript taps and edits against PyTorch's hooks, built-in layer names and shapes
-// against torchvision, continuing from a layer, and every bad-input error.
+// Models: TorchScript taps and edits against PyTorch's hooks (and which taps are copies), built-in
+// layer names and shapes against torchvision, continuing from a layer, and every bad-input error.
 #include <ATen/ATen.h>
 #include <c10/core/InferenceMode.h>
 #include <torch/nn/module.h>
@@ -101,6 +101,24 @@ TEST_CASE("TorchScript taps and edits match PyTorch hooks on nested and custom-f
     }
   }
   DOCTEST_CHECK(checked == 2 * (4 + 2 + 2 * (7 + 3 + 3)));
+}
+
+TEST_CASE("TorchScript taps copy only what a later in-place op changes") {
+  // In seq_scripted.pt the inplace ReLU features.1 overwrites the output of the conv features.0, and
+  // features.5 ends features, so those two name one tensor that nothing changes afterwards.
+  const at::Tensor x = read_raw(manifest().at("input"));
+  auto model = open((models_dir() / "seq_scripted.pt").string());
+  ForwardRequest request;
+  request.taps = {"features.0", "features.1", "features.5", "features"};
+  request.want_output = false;
+  const ForwardResult r = model->forward(x, request);
+  REQUIRE(r.taps.size() == 4);
+  // The conv's tap is a copy from before the ReLU, so it keeps its negative values.
+  DOCTEST_CHECK(r.taps[0].data_ptr() != r.taps[1].data_ptr());
+  DOCTEST_CHECK(r.taps[0].min().item<float>() < 0.0f);
+  DOCTEST_CHECK(at::equal(r.taps[1], r.taps[0].clamp_min(0)));
+  // The pooled output is the network's own tensor, not a copy per tap.
+  DOCTEST_CHECK(r.taps[2].data_ptr() == r.taps[3].data_ptr());
 }
 
 TEST_CASE("TorchScript layers list nested and custom-forward modules with shapes") {
