@@ -9,7 +9,9 @@
 // Counters: ratio = dissect_s / forward_s (the goal is <= 1.3), ratio_taps = dissect_s /
 // forward_taps_s, and the parts: pass1_s (model + cache + statistics; model_s of it inside the
 // model), pass2_s (tally), ratio_passes = (pass1_s + t_thresholds + pass2_s) / forward_s, which
-// leaves out opening the model and dataset, and t_* (DissectTimings: where the time beyond the
+// leaves out opening the model and dataset, ratio_floor = (dissect_s - t_stats - t_thresholds -
+// t_tally) / forward_s, the ratio if the unit statistics, thresholds and tally took no time (the
+// least that work on them alone can reach), and t_* (DissectTimings: where the time beyond the
 // model goes). Each benchmark repeats UNITSCOPE_BENCH_REPEATS times (default 3) and reports the
 // median and spread of every counter: these machines are noisy.
 // UNITSCOPE_BENCH_IMAGES (default 128) sets the image count; UNITSCOPE_BENCH_CONVENTION picks the
@@ -137,6 +139,8 @@ void dissect_vs_forward(benchmark::State& state, const std::string& source, int 
     state.counters["ratio"] = dissect_s / forward_s;
     state.counters["ratio_taps"] = dissect_s / forward_taps_s;
     state.counters["ratio_passes"] = (r.forward_seconds + r.timings.thresholds + r.tally_seconds) / forward_s;
+    state.counters["ratio_floor"] =
+        (dissect_s - r.timings.statistics - r.timings.thresholds - r.timings.tally) / forward_s;
     // Where the time beyond the model goes.
     state.counters["t_open"] = r.timings.open;
     state.counters["t_decode_wait"] = r.timings.decode_wait;
