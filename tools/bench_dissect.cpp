@@ -27,11 +27,11 @@
 #include <string>
 #include <vector>
 
-#include "analysis/broden_dataset.h"
-#include "analysis/broden_writer.h"
-#include "analysis/dissection.h"
-#include "analysis/model.h"
-#include "analysis/scene_world.h"
+#include "analysis/data/broden_dataset.h"
+#include "analysis/world/broden_writer.h"
+#include "analysis/dissect/dissection.h"
+#include "analysis/model/model.h"
+#include "analysis/world/scene_world.h"
 
 namespace fs = std::filesystem;
 using namespace unitscope::analysis;

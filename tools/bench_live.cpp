@@ -9,9 +9,9 @@
 #include <memory>
 #include <numeric>
 
-#include "analysis/live_session.h"
-#include "analysis/model_spec.h"
-#include "analysis/scene_world.h"
+#include "analysis/model/live_session.h"
+#include "analysis/model/model_spec.h"
+#include "analysis/world/scene_world.h"
 
 namespace {
 

@@ -10,7 +10,7 @@
 #include <map>
 #include <memory>
 
-#include "analysis/model.h"
+#include "analysis/model/model.h"
 
 namespace {
 

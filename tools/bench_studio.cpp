@@ -9,7 +9,7 @@
 
 #include <chrono>
 
-#include "engine/studio_frame.h"
+#include "engine/app/studio_frame.h"
 
 namespace {
 

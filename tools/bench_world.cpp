@@ -7,9 +7,9 @@
 #include <filesystem>
 #include <string>
 
-#include "analysis/broden_dataset.h"
-#include "analysis/broden_writer.h"
-#include "analysis/scene_world.h"
+#include "analysis/data/broden_dataset.h"
+#include "analysis/world/broden_writer.h"
+#include "analysis/world/scene_world.h"
 
 namespace {
 

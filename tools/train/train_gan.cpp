@@ -7,12 +7,12 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "analysis/builtin_models.h"
-#include "analysis/demo_eval.h"
-#include "analysis/demo_nets.h"
-#include "analysis/error.h"
-#include "analysis/scene_taxonomy.h"
-#include "analysis/world_batches.h"
+#include "analysis/model/builtin_models.h"
+#include "analysis/model/demo_eval.h"
+#include "analysis/model/demo_nets.h"
+#include "analysis/data/error.h"
+#include "analysis/world/scene_taxonomy.h"
+#include "analysis/world/world_batches.h"
 #include "tools/train/trainers.h"
 
 namespace unitscope::tools {

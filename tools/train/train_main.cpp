@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <exception>
 
-#include "analysis/model_spec.h"
+#include "analysis/model/model_spec.h"
 #include "tools/train/trainers.h"
 
 namespace {

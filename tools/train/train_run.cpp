@@ -12,7 +12,7 @@
 #include <ctime>
 #include <nlohmann/json.hpp>
 
-#include "analysis/error.h"
+#include "analysis/data/error.h"
 
 namespace unitscope::tools {
 namespace {

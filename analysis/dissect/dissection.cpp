@@ -1,0 +1,682 @@
+#include "analysis/dissect/dissection.h"
+
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+#include <c10/core/InferenceMode.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <future>
+#include <limits>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+
+#include "analysis/data/activation_cache.h"
+#include "analysis/data/broden_dataset.h"
+#include "analysis/data/byte_io.h"
+#include "analysis/world/world_batches.h"
+#include "analysis/dissect/dissection_report.h"
+#include "analysis/dissect/dissection_state.h"
+#include "analysis/data/error.h"
+#include "analysis/data/file_write.h"
+#include "analysis/model/model.h"
+#include "analysis/dissect/parallel.h"
+#include "analysis/dissect/tally_kernels.h"
+#include "analysis/dissect/threshold_band.h"
+#include "analysis/dissect/unit_thresholds.h"
+#include "analysis/dissect/upsample.h"
+
+namespace unitscope::analysis {
+
+namespace {
+
+namespace fs = std::filesystem;
+constexpr int kThumbnail = 64;
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// Adds the time until it goes out of scope to `total`.
+class Stopwatch {
+ public:
+  explicit Stopwatch(double& total) : total_(total) {}
+  ~Stopwatch() { total_ += seconds_since(start_); }
+  Stopwatch(const Stopwatch&) = delete;
+  Stopwatch& operator=(const Stopwatch&) = delete;
+
+ private:
+  double& total_;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+};
+
+// The refine step keeps at most this much of the values near the quantiles at once.
+constexpr std::size_t kRefineMemory = std::size_t{512} << 20;
+// pnas units whose quantile bins hold at most about this much in all wait for the tally to settle
+// their thresholds (threshold_band.h) instead of a look at the cache before it.
+constexpr std::size_t kBandMemory = std::size_t{256} << 20;
+
+class Run {
+ public:
+  Run(const DissectOptions& options, DissectProgress& progress, std::stop_token stop)
+      : options_(options), progress_(progress), stop_(std::move(stop)), checkpoint_(state_checkpoint(state_dir())) {}
+
+  DissectionResult run();
+
+ private:
+  void open_inputs();
+  void load_or_start();
+  void save();
+  void forward_pass();
+  void forward_batch(std::vector<BrodenSample>& batch);
+  void choose_thresholds();
+  void tally_pass();
+  void tally_batch(std::vector<BrodenSample>& batch);
+  void load_bands();
+  void settle_thresholds();
+  void open_caches(bool create);
+  std::span<const float> read_cache(std::size_t li, std::uint64_t first, std::uint64_t count);
+  LayerResult layer_result(std::size_t li) const;
+  DissectionResult result() const;
+  void write_outputs(const DissectionResult& result, bool report);
+
+  fs::path state_dir() const { return options_.out / ".dissect"; }
+  fs::path band_path() const { return state_dir() / "band.bin"; }
+  fs::path cache_path(std::size_t li) const {
+    return state_dir() / (layer_dir_name(options_.layers[li]) + ".f32");
+  }
+  bool stopping() const { return stop_.stop_requested() || simulated_stop_; }
+  void count_batch() {
+    ++batches_;
+    if (options_.stop_after_batches > 0 && batches_ >= options_.stop_after_batches) simulated_stop_ = true;
+  }
+
+  const DissectOptions& options_;
+  DissectProgress& progress_;
+  std::stop_token stop_;
+  CheckpointFile checkpoint_;
+  std::unique_ptr<Model> model_;
+  std::optional<BrodenDataset> images_;
+  std::optional<BrodenDataset> labels_;
+  std::uint64_t total_ = 0;
+  std::vector<std::string> categories_;
+  std::vector<std::string> label_names_;
+  std::vector<int> label_category_;
+  State state_;
+  double forward_seconds_ = 0.0;
+  double tally_seconds_ = 0.0;
+  double model_seconds_ = 0.0;
+  DissectTimings timings_;
+  std::vector<ActivationCache> caches_;  // per layer, open until the report is written
+  BilinearAxes axes_;  // the tally's
+  AppendFile band_file_;  // the tally's band pixels, batch by batch (threshold_band.h)
+  std::vector<std::vector<UnitBand>> bands_;        // per layer and unit: so far
+  std::vector<std::vector<UnitBand>> batch_bands_;  // per layer and unit: one batch's; reused
+  std::size_t batches_ = 0;
+  bool simulated_stop_ = false;
+};
+
+void Run::open_inputs() {
+  if (options_.layers.empty()) throw Error("dissect: no layers given");
+  if (options_.batch < 1) throw Error("dissect: --batch must be at least 1");
+  if (options_.topk < 0 || options_.report_images < 0) throw Error("dissect: --topk must be >= 0");
+  if (options_.sketch_k < 8) throw Error("dissect: sketch k must be at least 8");
+  for (std::size_t i = 0; i < options_.layers.size(); ++i) {
+    for (std::size_t j = 0; j < i; ++j) {
+      if (layer_dir_name(options_.layers[i]) == layer_dir_name(options_.layers[j])) {
+        throw Error("dissect: layer " + options_.layers[i] + " is given twice");
+      }
+    }
+  }
+  set_threads(options_.threads);
+  model_ = open_model(options_.model);
+  for (const auto& layer : options_.layers) model_->check_layer(layer);
+
+  BrodenOptions bo;
+  bo.split = options_.split;
+  bo.threads = 2;
+  bo.load_images = false;
+  labels_ = BrodenDataset::open(options_.dataset, bo);
+  // Pass 1 and the report need the images but no labels.
+  bo.load_images = true;
+  bo.load_labels = false;
+  images_ = BrodenDataset::open(options_.dataset, bo);
+  total_ = labels_->size();
+  if (options_.limit > 0) total_ = std::min<std::uint64_t>(total_, options_.limit);
+  if (total_ == 0) {
+    throw Error("dataset " + options_.dataset.string() + " has no images" +
+                (options_.split.empty() ? "" : " in split '" + options_.split + "'"));
+  }
+  for (const auto& c : labels_->categories()) categories_.push_back(c.name);
+  for (const auto& l : labels_->labels()) {
+    label_names_.push_back(l.name);
+    int category = -1;
+    if (auto index = labels_->category_index(l.category)) category = *index;
+    label_category_.push_back(l.name.empty() ? -1 : category);
+  }
+}
+
+void Run::load_or_start() {
+  nlohmann::ordered_json f;
+  f["version"] = 2;
+  f["model"] = options_.model.source;
+  f["seed"] = options_.model.seed;
+  f["preprocess"] = describe(model_->preprocess());
+  f["layers"] = options_.layers;
+  f["dataset"] = fs::absolute(options_.dataset).lexically_normal().string();
+  f["split"] = options_.split;
+  f["images"] = total_;
+  if (options_.latent_seed) f["latent_seed"] = *options_.latent_seed;
+  f["convention"] = convention_name(options_.convention);
+  f["batch"] = options_.batch;
+  f["topk"] = options_.topk;
+  f["sketch_k"] = options_.sketch_k;
+  const std::string fingerprint = f.dump();
+
+  fs::create_directories(state_dir());
+  if (fs::exists(state_dir() / "checkpoint.bin")) {
+    throw Error(state_dir().string() + " holds a checkpoint of an older unitscope; delete it to start over");
+  }
+  std::optional<std::vector<std::uint8_t>> data;
+  try {
+    data = checkpoint_.load();
+  } catch (const Error& e) {
+    throw Error(std::string(e.what()) + "; delete " + state_dir().string() + " to start over");
+  }
+  if (data) {
+    State s;
+    try {
+      s = deserialize_state(*data);
+    } catch (const std::exception& e) {
+      throw Error(checkpoint_.slot(0).string() + " is damaged (" + e.what() + "); delete " +
+                  state_dir().string() + " to start over");
+    }
+    if (s.fingerprint != fingerprint) {
+      throw Error(options_.out.string() + " holds a dissection with other settings (" +
+                  s.fingerprint + "); use another --out, or delete " + state_dir().string() +
+                  " to start over");
+    }
+    state_ = std::move(s);
+    if (state_.phase < kPhaseDone) open_caches(/*create=*/false);
+    // Activations past the checkpoint belong to a batch that was lost; drop them.
+    if (state_.phase <= kPhaseForward) {
+      for (std::size_t li = 0; li < caches_.size(); ++li) caches_[li].truncate(state_.layers[li].cache_bytes);
+    }
+    return;
+  }
+  state_ = State{};
+  state_.fingerprint = fingerprint;
+  state_.phase = kPhaseForward;
+  state_.layers.resize(options_.layers.size());
+  open_caches(/*create=*/true);
+  save();
+}
+
+void Run::open_caches(bool create) {
+  caches_.clear();
+  for (std::size_t li = 0; li < options_.layers.size(); ++li) caches_.emplace_back(cache_path(li), create);
+}
+
+void Run::save() { checkpoint_.save(serialize_state(state_)); }
+
+void Run::forward_pass() {
+  progress_.phase = kPhaseForward;
+  progress_.total = total_;
+  progress_.resumed_from = state_.position;
+  progress_.done = state_.position;
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<BrodenSample> batch;
+  double busy = 0.0;
+  const auto report = images_->stream(
+      state_.position, total_,
+      [&](BrodenSample&& sample) {
+        if (stopping()) return;
+        batch.push_back(std::move(sample));
+        if (batch.size() == static_cast<std::size_t>(options_.batch)) {
+          Stopwatch watch(busy);
+          forward_batch(batch);
+          batch.clear();
+        }
+      },
+      stop_);
+  if (stopping()) throw DissectCancelled();
+  if (!batch.empty()) {
+    Stopwatch watch(busy);
+    forward_batch(batch);
+  }
+  (void)report;
+  forward_seconds_ += seconds_since(start);
+  timings_.decode_wait += seconds_since(start) - busy;
+}
+
+void Run::forward_batch(std::vector<BrodenSample>& batch) {
+  c10::InferenceMode guard;
+  std::vector<Image> pixels;
+  pixels.reserve(batch.size());
+  for (auto& s : batch) pixels.push_back(std::move(s.pixels));
+  at::Tensor input;
+  if (options_.latent_seed) {
+    // A generator: data row r was drawn from latent sample r, so its input is that latent.
+    const auto shape = model_->input_shape(0);
+    if (shape.size() != 1) {
+      throw Error("model " + model_->name() + " is not a generator: its sidecar gives no [latent] input_shape");
+    }
+    std::vector<at::Tensor> z;
+    for (const auto& s : batch) z.push_back(sample_latents(*options_.latent_seed, s.row, 1, int(shape[0])));
+    input = at::cat(z);
+  } else {
+    Stopwatch watch(timings_.prepare);
+    input = model_->prepare(pixels);
+  }
+  ForwardRequest request;
+  request.taps = options_.layers;
+  request.want_output = false;
+  const auto model_start = std::chrono::steady_clock::now();
+  const ForwardResult out = model_->forward(input, request);
+  model_seconds_ += seconds_since(model_start);
+  std::vector<std::int32_t> seg_sizes;
+  for (const auto& s : batch) {
+    seg_sizes.push_back(s.sh);
+    seg_sizes.push_back(s.sw);
+  }
+  const auto b = static_cast<std::int64_t>(batch.size());
+  std::vector<at::Tensor> layer_acts(options_.layers.size());
+  for (std::size_t li = 0; li < options_.layers.size(); ++li) {
+    at::Tensor& acts = layer_acts[li];
+    acts = out.taps[li].to(at::kFloat).contiguous();
+    if (acts.dim() == 2) acts = acts.reshape({b, acts.size(1), 1, 1});
+    if (acts.dim() != 4 || acts.size(0) != b) {
+      throw Error("layer " + options_.layers[li] + " of " + model_->name() +
+                  " gives an output of rank " + std::to_string(acts.dim()) +
+                  "; dissection needs [N, C, H, W] or [N, C]");
+    }
+    LayerState& layer = state_.layers[li];
+    const std::vector<std::int64_t> shape{acts.size(1), acts.size(2), acts.size(3)};
+    if (layer.shape.empty()) {
+      layer.shape = shape;
+    } else if (layer.shape != shape) {
+      throw Error("layer " + options_.layers[li] + " changed shape between images (index.csv row " +
+                  std::to_string(batch.front().row + 1) + "); give images of one size");
+    }
+  }
+  // The cache writes run beside the statistics: a write held up by the disk leaves the cores to them.
+  // (The future's destructor waits for the writes if the statistics throw.) A batch with NaN or Inf
+  // activations is written too, past what the checkpoint vouches for.
+  auto writes = std::async(std::launch::async, [&] {
+    for (std::size_t li = 0; li < layer_acts.size(); ++li) caches_[li].append(layer_acts[li].data_ptr(), layer_acts[li].nbytes());
+  });
+  for (std::size_t li = 0; li < options_.layers.size(); ++li) {
+    bool finite = true;
+    {
+      Stopwatch watch(timings_.statistics);
+      const std::uint64_t batch_number = state_.position / static_cast<std::uint64_t>(options_.batch) + 1;
+      finite = observe_batch(state_.layers[li], options_.convention, options_.sketch_k,
+                             layer_acts[li].data_ptr<float>(), seg_sizes, batch.size(), batch_number);
+    }
+    if (!finite) {
+      const at::Tensor bad = (~at::isfinite(layer_acts[li])).any(3).any(2).any(0).nonzero().squeeze(1);
+      std::string units;
+      for (std::int64_t i = 0; i < std::min<std::int64_t>(bad.size(0), 20); ++i) {
+        units += (i ? ", " : "") + std::to_string(bad[i].item<std::int64_t>());
+      }
+      if (bad.size(0) > 20) units += ", ...";
+      throw Error("layer " + options_.layers[li] + " has NaN or Inf activations in units " + units +
+                  " (0-based) for images from index.csv row " + std::to_string(batch.front().row + 1));
+    }
+  }
+  {
+    Stopwatch watch(timings_.cache);
+    writes.get();
+  }
+  for (std::size_t li = 0; li < options_.layers.size(); ++li) {
+    state_.layers[li].cache_bytes += static_cast<std::uint64_t>(layer_acts[li].nbytes());
+  }
+  for (const auto& s : batch) {
+    state_.rows.push_back(s.row);
+    state_.paths.push_back(s.image);
+  }
+  state_.seg_sizes.insert(state_.seg_sizes.end(), seg_sizes.begin(), seg_sizes.end());
+  state_.position += batch.size();
+  {
+    Stopwatch watch(timings_.checkpoint);
+    save();
+  }
+  progress_.done = state_.position;
+  count_batch();
+}
+
+std::span<const float> Run::read_cache(std::size_t li, std::uint64_t first, std::uint64_t count) {
+  const std::uint64_t floats = state_.layers[li].image_bytes() / sizeof(float);
+  if ((first + count) * floats * sizeof(float) > caches_[li].size()) {
+    throw Error("the activation cache " + cache_path(li).string() +
+                " is shorter than its checkpoint; delete " + state_dir().string() + " to start over");
+  }
+  return caches_[li].floats(first * floats, count * floats);
+}
+
+void Run::choose_thresholds() {
+  Stopwatch watch(timings_.thresholds);
+  analysis::choose_thresholds(state_.layers, options_.convention, options_.sketch_k, state_.seg_sizes,
+                              static_cast<std::size_t>(options_.batch), kRefineMemory,
+                              [&](std::size_t li, std::uint64_t first, std::uint64_t count) {
+                                return read_cache(li, first, count);
+                              },
+                              kBandMemory);
+  for (LayerState& layer : state_.layers) {
+    layer.tally = IouTally(static_cast<int>(layer.units()), static_cast<int>(label_names_.size()),
+                           static_cast<int>(categories_.size()), options_.topk);
+  }
+  state_.phase = kPhaseTally;
+  state_.position = 0;
+  state_.band_bytes = 0;
+  save();
+}
+
+void Run::tally_pass() {
+  progress_.phase = kPhaseTally;
+  progress_.total = total_;
+  progress_.resumed_from = state_.position;
+  progress_.done = state_.position;
+  const auto start = std::chrono::steady_clock::now();
+  band_file_ = AppendFile(band_path(), state_.band_bytes);
+  load_bands();
+  std::vector<BrodenSample> batch;
+  labels_->stream(
+      state_.position, total_,
+      [&](BrodenSample&& sample) {
+        if (stopping()) return;
+        batch.push_back(std::move(sample));
+        if (batch.size() == static_cast<std::size_t>(options_.batch)) {
+          tally_batch(batch);
+          batch.clear();
+        }
+      },
+      stop_);
+  if (stopping()) throw DissectCancelled();
+  if (!batch.empty()) tally_batch(batch);
+  settle_thresholds();
+  tally_seconds_ += seconds_since(start);
+  state_.phase = kPhaseReport;
+  save();
+  band_file_ = AppendFile();
+  fs::remove(band_path());
+}
+
+void Run::load_bands() {
+  // Per batch, for each layer and unit with band pixels: (layer, unit, UnitBand).
+  bands_.assign(state_.layers.size(), {});
+  for (std::size_t li = 0; li < state_.layers.size(); ++li) bands_[li].resize(static_cast<std::size_t>(state_.layers[li].units()));
+  if (band_file_.size() == 0) return;
+  const std::vector<std::uint8_t> data = band_file_.read_all();
+  try {
+    std::size_t offset = 0;
+    while (offset < data.size()) {
+      const auto li = bytes::get<std::uint32_t>(data, offset, "band file");
+      const auto unit = bytes::get<std::int32_t>(data, offset, "band file");
+      if (li >= state_.layers.size()) throw std::runtime_error("corrupt layer");
+      const std::vector<int>& unsettled = state_.layers[li].unsettled;
+      if (!std::binary_search(unsettled.begin(), unsettled.end(), unit)) throw std::runtime_error("corrupt unit");
+      bands_[li][static_cast<std::size_t>(unit)].append(UnitBand::deserialize(data, offset));
+    }
+  } catch (const std::runtime_error& e) {
+    throw Error(band_path().string() + " is damaged (" + e.what() + "); delete " + state_dir().string() +
+                " to start over");
+  }
+}
+
+void Run::settle_thresholds() {
+  Stopwatch watch(timings_.tally);
+  for (std::size_t li = 0; li < state_.layers.size(); ++li) {
+    LayerState& layer = state_.layers[li];
+    // Units touch disjoint parts of the tally.
+    std::string failure;
+    std::mutex failure_mutex;
+    parallel_chunks(static_cast<std::int64_t>(layer.unsettled.size()), 8, [&](std::int64_t begin, std::int64_t end) {
+      for (auto i = static_cast<std::size_t>(begin); i < static_cast<std::size_t>(end); ++i) {
+        const int u = layer.unsettled[i];
+        try {
+          layer.thresholds[static_cast<std::size_t>(u)] =
+              settle_unit(layer.tally, u, layer.brackets[i], bands_[li][static_cast<std::size_t>(u)], label_category_);
+        } catch (const std::runtime_error& e) {
+          const std::lock_guard lock(failure_mutex);
+          if (failure.empty()) failure = "unit " + std::to_string(u) + ": " + e.what();
+        }
+      }
+    });
+    if (!failure.empty()) {
+      throw Error("layer " + options_.layers[li] + ", " + failure + "; delete " + state_dir().string() +
+                  " to start over");
+    }
+    layer.unsettled.clear();
+    layer.brackets.clear();
+  }
+  bands_.clear();
+}
+
+void Run::tally_batch(std::vector<BrodenSample>& batch) {
+  c10::InferenceMode guard;
+  const std::uint64_t first = state_.position;
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    if (first + i >= state_.rows.size() || batch[i].row != state_.rows[first + i]) {
+      throw Error("dataset " + options_.dataset.string() + " changed since the forward pass (index.csv row " +
+                  std::to_string(batch[i].row + 1) + "); delete " + state_dir().string() + " to start over");
+    }
+  }
+  std::vector<ImageLabels> arranged(batch.size());
+  {
+    Stopwatch watch(timings_.labels);
+    at::parallel_for(0, static_cast<std::int64_t>(batch.size()), 1, [&](std::int64_t begin, std::int64_t end) {
+      for (auto i = static_cast<std::size_t>(begin); i < static_cast<std::size_t>(end); ++i) {
+        arranged[i] = arrange_labels(batch[i], static_cast<int>(label_names_.size()));
+      }
+    });
+  }
+  std::vector<std::int32_t> seg_sizes;
+  for (const ImageLabels& labels : arranged) seg_sizes.insert(seg_sizes.end(), {labels.sh, labels.sw});
+  for (std::size_t li = 0; li < state_.layers.size(); ++li) {
+    LayerState& layer = state_.layers[li];
+    const auto units = static_cast<std::size_t>(layer.units());
+    const auto map_size = static_cast<std::size_t>(layer.map_size());
+    const int h = static_cast<int>(layer.shape[1]), w = static_cast<int>(layer.shape[2]);
+    std::span<const float> batch_maps;
+    {
+      Stopwatch watch(timings_.cache);
+      batch_maps = read_cache(li, first, batch.size());
+    }
+    Stopwatch watch(timings_.tally);
+    std::vector<float> thr;
+    for (double t : layer.thresholds) thr.push_back(round_down(t));
+    // Units whose thresholds the tally settles count above their bracket and keep the band aside.
+    std::vector<float> floors(thr);
+    batch_bands_.resize(state_.layers.size());
+    batch_bands_[li].resize(units);
+    for (UnitBand& band : batch_bands_[li]) band.clear();
+    for (std::size_t i = 0; i < layer.unsettled.size(); ++i) {
+      const auto u = static_cast<std::size_t>(layer.unsettled[i]);
+      const BandCutoffs cut = band_cutoffs(layer.brackets[i]);
+      thr[u] = cut.cutoff;
+      floors[u] = cut.floor;
+    }
+    const TallyBands tally_bands{floors, batch_bands_[li]};
+    const TallyBands* banded = layer.unsettled.empty() ? nullptr : &tally_bands;
+    for (const ImageLabels& labels : arranged) tally_image_shared(layer.tally, labels);
+    const auto image_axes = axes_.for_images(h, w, seg_sizes);
+    // Units are independent: LibTorch's threads share them (they idle between forward passes), each
+    // over the whole batch, so that one parallel region serves a layer.
+    parallel_chunks(static_cast<std::int64_t>(units), 8, [&](std::int64_t begin, std::int64_t end) {
+      thread_local TallyScratch scratch;
+      for (std::size_t i = 0; i < batch.size(); ++i) {
+        tally_units(layer.tally, static_cast<int>(begin), static_cast<int>(end),
+                    batch_maps.data() + i * units * map_size, h, w,
+                    *image_axes[i].first, *image_axes[i].second, thr, arranged[i], label_category_, first + i,
+                    scratch, banded);
+      }
+    });
+  }
+  {
+    Stopwatch watch(timings_.checkpoint);
+    std::vector<std::uint8_t> records;
+    for (std::size_t li = 0; li < batch_bands_.size(); ++li) {
+      for (std::size_t u = 0; u < batch_bands_[li].size(); ++u) {
+        if (batch_bands_[li][u].empty()) continue;
+        bytes::put(records, static_cast<std::uint32_t>(li));
+        bytes::put(records, static_cast<std::int32_t>(u));
+        batch_bands_[li][u].serialize(records);
+        bands_[li][u].append(batch_bands_[li][u]);
+      }
+    }
+    band_file_.append(records.data(), records.size());
+    state_.band_bytes = band_file_.size();
+  }
+  state_.position += batch.size();
+  {
+    Stopwatch watch(timings_.checkpoint);
+    save();
+  }
+  progress_.done = state_.position;
+  count_batch();
+  const std::size_t every = static_cast<std::size_t>(std::max(1, options_.partial_every));
+  if (options_.on_partial && (state_.position / batch.size()) % every == 0 && state_.position < total_) {
+    for (std::size_t li = 0; li < state_.layers.size(); ++li) options_.on_partial(layer_result(li));
+  }
+}
+
+LayerResult Run::layer_result(std::size_t li) const {
+  const LayerState& layer = state_.layers[li];
+  LayerResult lr;
+  lr.layer = options_.layers[li];
+  lr.shape = layer.shape;
+  lr.tally = layer.tally;
+  const auto scores = score_units(layer.tally, label_category_, options_.convention);
+  for (std::size_t u = 0; u < scores.size(); ++u) {
+    UnitResult ur;
+    ur.unit = static_cast<int>(u);
+    ur.threshold = layer.thresholds[u];
+    ur.score = scores[u];
+    for (const TopImage& t : layer.tally.top[u]) {
+      ur.top.push_back({t.image, state_.rows[t.image], state_.paths[t.image], t.value});
+    }
+    lr.units.push_back(std::move(ur));
+  }
+  return lr;
+}
+
+DissectionResult Run::result() const {
+  DissectionResult r;
+  r.convention = options_.convention;
+  r.quantile = convention_quantile(options_.convention);
+  r.model = options_.model.source;
+  r.dataset = options_.dataset;
+  r.images = total_;
+  r.categories = categories_;
+  r.label_names = label_names_;
+  r.label_category = label_category_;
+  r.forward_seconds = forward_seconds_;
+  r.tally_seconds = tally_seconds_;
+  r.model_seconds = model_seconds_;
+  r.timings = timings_;
+  for (std::size_t li = 0; li < state_.layers.size(); ++li) r.layers.push_back(layer_result(li));
+  return r;
+}
+
+void Run::write_outputs(const DissectionResult& r, bool report) {
+  // Formatting a layer's tables takes longer than writing them: threads share the layers.
+  std::vector<std::string> tables(2 * r.layers.size());
+  at::parallel_for(0, static_cast<std::int64_t>(tables.size()), 1, [&](std::int64_t begin, std::int64_t end) {
+    for (auto i = static_cast<std::size_t>(begin); i < static_cast<std::size_t>(end); ++i) {
+      const LayerResult& layer = r.layers[i / 2];
+      tables[i] = i % 2 == 0 ? tally_csv(r, layer) : dissection_json(r, layer);
+    }
+  });
+  for (std::size_t li = 0; li < r.layers.size(); ++li) {
+    const fs::path dir = options_.out / layer_dir_name(r.layers[li].layer);
+    fs::create_directories(dir);
+    write_file_atomic(dir / "tally.csv", tables[2 * li]);
+    write_file_atomic(dir / "dissection.json", tables[2 * li + 1]);
+  }
+  if (!report) return;
+  progress_.phase = kPhaseReport;
+  // Thumbnails: each top image is decoded once and shrunk to the thumbnail size right away.
+  std::map<std::uint64_t, Image> small;
+  auto thumbnail_source = [&](std::uint64_t position) -> const Image& {
+    auto it = small.find(position);
+    if (it != small.end()) return it->second;
+    Image shrunk(kThumbnail, kThumbnail, 3);
+    if (auto sample = images_->read(position)) {
+      const Image& full = sample->pixels;
+      for (int y = 0; y < kThumbnail; ++y) {
+        for (int x = 0; x < kThumbnail; ++x) {
+          const std::uint8_t* src = full.at(std::min(full.width - 1, x * full.width / kThumbnail),
+                                            std::min(full.height - 1, y * full.height / kThumbnail));
+          for (int c = 0; c < 3; ++c) shrunk.at(x, y)[c] = src[std::min(c, full.channels - 1)];
+        }
+      }
+    }
+    return small.emplace(position, std::move(shrunk)).first->second;
+  };
+  std::vector<std::vector<std::vector<ReportThumbnail>>> thumbs(r.layers.size());
+  for (std::size_t li = 0; li < r.layers.size(); ++li) {
+    const LayerState& layer = state_.layers[li];
+    const auto map_size = static_cast<std::size_t>(layer.map_size());
+    const auto image_floats = static_cast<std::uint64_t>(layer.image_bytes() / sizeof(float));
+    thumbs[li].resize(r.layers[li].units.size());
+    for (const UnitResult& u : r.layers[li].units) {
+      const std::size_t n = std::min<std::size_t>(u.top.size(), static_cast<std::size_t>(options_.report_images));
+      for (std::size_t t = 0; t < n; ++t) {
+        const std::span<const float> map = caches_[li].floats(
+            u.top[t].position * image_floats + static_cast<std::uint64_t>(u.unit) * map_size, map_size);
+        thumbnail_source(u.top[t].position);
+        thumbs[li][static_cast<std::size_t>(u.unit)].push_back(
+            {u.top[t].position, mask_layer(map, static_cast<int>(layer.shape[1]),
+                                           static_cast<int>(layer.shape[2]), round_down(u.threshold),
+                                           kThumbnail)});
+      }
+    }
+  }
+  write_file_atomic(options_.out / "report.html", report_html(r, small, thumbs));
+}
+
+DissectionResult Run::run() {
+  progress_.phase = kPhaseStarting;
+  {
+    Stopwatch watch(timings_.open);
+    open_inputs();
+    load_or_start();
+  }
+  if (state_.phase == kPhaseForward) {
+    forward_pass();
+    choose_thresholds();
+  }
+  if (state_.phase == kPhaseTally) tally_pass();
+  DissectionResult r = result();
+  const auto outputs_start = std::chrono::steady_clock::now();
+  if (state_.phase == kPhaseReport) {
+    write_outputs(r, options_.write_report);
+    caches_.clear();
+    fs::remove(band_path());  // already gone, unless a run stopped right after settling
+    if (!options_.keep_cache) {
+      for (std::size_t li = 0; li < options_.layers.size(); ++li) fs::remove(cache_path(li));
+    }
+    state_.phase = kPhaseDone;
+    save();
+  } else {
+    // Done before: the tables are rewritten (identically); report.html needs the cache, if kept.
+    const bool kept = fs::exists(cache_path(0));
+    if (kept && options_.write_report) open_caches(/*create=*/false);
+    write_outputs(r, options_.write_report && kept);
+  }
+  r.timings.outputs = seconds_since(outputs_start);
+  progress_.phase = kPhaseDone;
+  return r;
+}
+
+}  // namespace
+
+DissectionResult dissect(const DissectOptions& options, DissectProgress& progress, std::stop_token stop) {
+  Run run(options, progress, std::move(stop));
+  return run.run();
+}
+
+}  // namespace unitscope::analysis

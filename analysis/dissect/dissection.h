@@ -1,0 +1,129 @@
+// Network dissection as a job body: options in, plain per-layer unit results out, resumable on disk.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <stop_token>
+#include <string>
+#include <vector>
+
+#include "analysis/dissect/iou_tally.h"
+#include "analysis/model/model_spec.h"
+
+namespace unitscope::analysis {
+
+struct LayerResult;
+
+struct DissectOptions {
+  ModelSpec model;
+  std::vector<std::string> layers;
+  std::filesystem::path dataset;   // a Broden-format directory
+  std::filesystem::path out;       // DIR: DIR/<layer>/tally.csv, dissection.json, DIR/report.html
+  Convention convention = Convention::kPnas;
+  std::string split;               // empty: every row of index.csv
+  int batch = 16;
+  int threads = 0;                 // LibTorch intra-op threads; 0: one per core
+  int topk = 8;                    // exemplar images kept per unit
+  int report_images = 4;           // of those, how many report.html draws per unit
+  int sketch_k = 1024;             // netdissect-lite's KLL accuracy knob (about 3k floats per unit)
+  std::size_t limit = 0;           // dissect only the first `limit` images (0: all)
+  bool keep_cache = false;         // keep DIR/.dissect/*.f32 (the activation cache) after success
+  bool write_report = true;
+  // Set for a generator: the dataset's row r is the image of latent sample r of this seed
+  // (sample_latents), and the model runs on that latent instead of the image.
+  std::optional<std::uint64_t> latent_seed;
+  std::size_t stop_after_batches = 0;  // tests: act as if stopped after this many batches (0: never)
+  // Partial results while the tally runs: called on the dissect thread with each layer's scores
+  // over the images tallied so far, after every `partial_every` tally batches but the last (the
+  // returned result has the final ones). It must return quickly and not throw. Most pnas thresholds
+  // are settled by the tally itself (threshold_band.h): until the end such a unit shows its
+  // histogram's estimate (its ranks' values at their bins' lower edges, up to 0.4% below them) and
+  // counts the pixels above the bins.
+  std::function<void(const LayerResult&)> on_partial;
+  int partial_every = 4;
+};
+
+// Poll from any thread. phase: 0 starting, 1 forward passes, 2 tally, 3 report, 4 done.
+struct DissectProgress {
+  std::atomic<int> phase{0};
+  std::atomic<std::size_t> done{0};   // images finished in this phase
+  std::atomic<std::size_t> total{0};  // images in this phase
+  std::atomic<std::size_t> resumed_from{0};  // images already done by an earlier run, this phase
+};
+
+struct TopImageInfo {
+  std::uint64_t position = 0;  // in the dissected image list
+  std::size_t row = 0;         // 0-based data row of index.csv
+  std::string image;           // path as index.csv gives it
+  float value = 0.0f;          // the unit's maximum activation there
+};
+
+struct UnitResult {
+  int unit = 0;                    // 0-based
+  double threshold = 0.0;          // the quantile; activated pixels are strictly above it
+  UnitScore score;                 // label, IoU per label and best label per category
+  std::vector<TopImageInfo> top;   // best first
+};
+
+struct LayerResult {
+  std::string layer;
+  std::vector<std::int64_t> shape;  // one sample's output, e.g. {512, 7, 7}
+  IouTally tally;
+  std::vector<UnitResult> units;    // by unit index
+};
+
+// Where this run's time went, in seconds (for benchmarks; the parts do not cover everything).
+struct DissectTimings {
+  double open = 0.0;         // model, dataset tables, checkpoint
+  double decode_wait = 0.0;  // pass 1 waiting for decoded images
+  double statistics = 0.0;   // pass 1: maxima, finiteness, quantile statistics
+  double cache = 0.0;        // activation cache: pass 1 waiting for writes (beside the statistics), pass 2 reads
+  double checkpoint = 0.0;   // writing checkpoints, both passes
+  double thresholds = 0.0;   // between the passes: quantile brackets, and the looks at the cache that units need before the tally
+  double labels = 0.0;       // pass 2: arranging decoded labels
+  double tally = 0.0;        // pass 2: upsampling, thresholding and counting; settling the thresholds it kept bands for
+  double prepare = 0.0;      // pass 1: images to the model's input tensor
+  double outputs = 0.0;      // writing tally.csv, dissection.json and report.html
+};
+
+struct DissectionResult {
+  Convention convention = Convention::kPnas;
+  double quantile = 0.0;
+  std::string model;
+  std::filesystem::path dataset;
+  std::size_t images = 0;
+  std::vector<std::string> categories;
+  std::vector<std::string> label_names;  // by label number; empty for gaps
+  std::vector<int> label_category;       // by label number: primary category index or -1
+  std::vector<LayerResult> layers;
+  double forward_seconds = 0.0;          // this run's pass 1 (model + cache + unit statistics)
+  double tally_seconds = 0.0;            // this run's pass 2
+  double model_seconds = 0.0;            // of pass 1, inside the model's forward calls
+  DissectTimings timings;
+};
+
+// Thrown (after the checkpoint is written) when the stop token fires; re-running resumes.
+class DissectCancelled : public std::runtime_error {
+ public:
+  DissectCancelled() : std::runtime_error("dissection interrupted; run again to resume") {}
+};
+
+// Runs or resumes the dissection described by `options`, writing every output under options.out.
+// Pass 1 runs the model once per image, appends each layer's raw float32 activations to
+// DIR/.dissect/<layer>.f32 and gathers per-unit statistics of the values near the quantile (pnas:
+// tail histograms of the upsampled maps; netdissect-lite: KLL sketches of the raw maps); pass 2
+// reads that cache back and tallies. A pnas histogram names the bin that holds the quantile; the
+// tally keeps that bin's pixels aside and settles the exact threshold at its end (or, for a unit
+// whose bin holds too many values, one more look at the cache settles it first). A checkpoint after every
+// batch makes an interrupted run lose at most one batch; the resumed results are byte-identical to
+// an uninterrupted run with the same options.
+// Throws Error for bad input (unknown layer, failing model, dataset errors, NaN/Inf activations,
+// a DIR that holds a run with other options).
+DissectionResult dissect(const DissectOptions& options, DissectProgress& progress,
+                         std::stop_token stop = {});
+
+}  // namespace unitscope::analysis

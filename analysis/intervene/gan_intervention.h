@@ -1,0 +1,93 @@
+// Causal GAN edits through units chosen by a GAN dissection: switch a concept's units off to
+// remove it, on inside a region to add it, or paint a mask (GANPaint). Plain results out.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "analysis/data/image.h"
+#include "analysis/model/model_spec.h"
+
+namespace unitscope::analysis {
+
+struct GanInterventionOptions {
+  ModelSpec generator;
+  ModelSpec segmenter;
+  std::string layer;
+  std::filesystem::path dissection;  // a gan-dissect output directory holding `layer`
+  std::string concept_name;          // a segmenter object, e.g. "tree"
+  std::size_t samples = 200;
+  std::uint64_t seed = 2;            // latent seed (use another than the dissection's)
+  int batch = 16;
+  int threads = 0;
+};
+
+// Pixels are counted where the segmenter is confident (kMinConfidence), as in the GAN metrics.
+struct AblationPoint {
+  int units = 0;                  // the concept's top `units` by IoU, switched off everywhere
+  double removed = 0.0;           // share of the concept's pixels that disappear (summed over samples)
+  double others_kept = 0.0;       // pixels of every other object after / before
+};
+struct AblationEffect {
+  std::string concept_name;
+  std::uint64_t concept_pixels = 0;  // before any edit
+  std::vector<int> ranked_units;     // the concept's units, best IoU first
+  std::vector<AblationPoint> points;
+};
+
+// Units set to their dissection threshold (the 0.99 quantile) times `strength` inside a
+// `region` x `region` square of the layer's grid, at every grid position on a `region` stride.
+struct InsertionContext {
+  std::string context;     // the object under most of the square before the edit
+  std::size_t trials = 0;
+  double added = 0.0;      // mean share of the square that becomes the concept (after - before)
+};
+struct InsertionEffect {
+  std::string concept_name;
+  std::vector<int> units;
+  int region = 0;
+  double mean_added = 0.0;
+  std::vector<InsertionContext> contexts;  // most added first
+};
+
+// GANPaint: `mask` is image-sized (non-zero = painted); it is max-pooled to the layer's grid.
+// Drawing sets the concept's top `units` units to their threshold times `strength` there;
+// removing switches them off there.
+struct PaintRequest {
+  std::size_t sample = 0;
+  Image mask;   // one channel, the generator's output size
+  int units = 10;
+  bool remove = false;
+  double strength = 1.0;
+};
+struct PaintResult {
+  Image before, after;
+  std::vector<int> units;
+  double concept_before = 0.0, concept_after = 0.0;  // share of the mask covered by the concept
+};
+
+// Opens the models and the dissection once, so repeated edits (the studio's brush) cost only
+// the generator and segmenter passes. Throws Error for a bad layer, concept or model.
+class GanEditor {
+ public:
+  explicit GanEditor(const GanInterventionOptions& options);
+  ~GanEditor();
+  GanEditor(const GanEditor&) = delete;
+  GanEditor& operator=(const GanEditor&) = delete;
+
+  AblationEffect ablate(const std::vector<int>& counts = {1, 2, 3, 4, 8, 20});
+  InsertionEffect insert(int units = 20, int region = 4, double strength = 1.0);
+  PaintResult paint(const PaintRequest& request);
+  // The generator's output width and height.
+  std::pair<int, int> output_size();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace unitscope::analysis

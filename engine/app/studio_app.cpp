@@ -1,0 +1,276 @@
+#include "engine/app/studio_app.h"
+
+#include <imgui.h>
+#include <imgui_impl_glfw.h>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <fstream>
+#include <optional>
+
+#include "engine/studio/image_cache.h"
+#include "engine/studio/script_player.h"
+#include "engine/studio/studio.h"
+#include "engine/studio/studio_capture.h"
+#include "engine/studio/studio_dissection.h"
+#include "engine/app/studio_frame.h"
+#include "engine/studio/studio_settings.h"
+#include "engine/app/studio_ui.h"
+#include "engine/studio/studio_views.h"
+#include "render/context.h"
+#include "render/imgui_renderer.h"
+#include "render/offscreen_target.h"
+#include "render/painter.h"
+#include "render/png_sequence.h"
+#include "render/presenter.h"
+#include "render/renderer.h"
+#include "render/video_recorder.h"
+#include "render/window.h"
+
+namespace unitscope::engine {
+
+namespace {
+
+constexpr double kFixedStep = 1.0 / 30.0;
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+bool display_available() {
+  for (const char* name : {"DISPLAY", "WAYLAND_DISPLAY"}) {
+    const char* v = std::getenv(name);
+    if (v && *v) return true;
+  }
+  return false;
+}
+
+struct GlfwBackendScope {
+  explicit GlfwBackendScope(const render::Window& window) { ImGui_ImplGlfw_InitForVulkan(window.handle(), true); }
+  ~GlfwBackendScope() { ImGui_ImplGlfw_Shutdown(); }
+  GlfwBackendScope(const GlfwBackendScope&) = delete;
+  GlfwBackendScope& operator=(const GlfwBackendScope&) = delete;
+};
+
+void write_screenshot(const std::filesystem::path& path, const render::CapturedFrame& frame, const nlohmann::json& meta) {
+  render::write_png(path, frame);
+  std::ofstream out(path.string() + ".json");
+  out << meta.dump(2) << '\n';
+  if (!out) throw std::runtime_error("cannot write " + path.string() + ".json");
+}
+
+nlohmann::json describe_frame(const StudioUi& ui, const StudioViews& views, const Studio& studio) {
+  nlohmann::json j;
+  for (const auto& [title, r] : ui.window_rects()) j["windows"][title] = {r[0], r[1], r[2], r[3]};
+  const ViewLayout& v = views.layout(ViewId::kViewport);
+  j["viewport_image"] = {v.screen_x + v.image.x, v.screen_y + v.image.y, v.image.width, v.image.height};
+  j["selected_unit"] = studio.settings.selected_unit;
+  j["model"] = studio.settings.model;
+  j["layer"] = studio.settings.layer;
+  j["has_dissection"] = studio.dissection() != nullptr;
+  j["toggles"] = studio.settings.toggles.size();
+  return j;
+}
+
+void ensure_dissection(Studio& studio, bool quiet) {
+  if (studio.dissection() || studio.settings.layer.empty()) return;
+  StudioDissectionRequest r;
+  r.model = studio.model_path();
+  r.layers = {studio.settings.layer};
+  r.generator = studio.is_generator();
+  r.out = studio.dissection_cache_dir();
+  if (!quiet)
+    std::fprintf(stderr, "\nunitscope record: dissecting %s of %s first (cached in %s)\n", studio.settings.layer.c_str(),
+                 studio.settings.model.c_str(), r.out.string().c_str());
+  analysis::DissectProgress progress;
+  run_studio_dissection(r, progress);
+  studio.reload_dissection();
+  if (!studio.dissection() && !studio.dissection_error.empty()) throw std::runtime_error(studio.dissection_error);
+}
+
+}  // namespace
+
+std::string no_display_message() {
+  return "unitscope: no display, so the studio cannot open a window.\n"
+         "  Headless commands work without one: unitscope dissect, gan-dissect, intervene, ablate, attack,\n"
+         "  eval, world, layers, and `unitscope record --script S.json --out talk.mp4`.\n"
+         "  To run the studio without a screen: xvfb-run -a -s \"-screen 0 1280x720x24\" unitscope\n";
+}
+
+int run_studio(const StudioRunOptions& o) {
+  if (!display_available()) {
+    std::fputs(no_display_message().c_str(), stderr);
+    return 2;
+  }
+  const std::filesystem::path config = config_dir();
+  const std::filesystem::path settings_file = config / "studio.json";
+  StudioSettings settings;
+  if (o.remember) settings = load_settings(settings_file).value_or(StudioSettings{});
+  if (!o.model.empty()) settings.model = o.model;
+  if (!o.dissection.empty()) settings.dissection = o.dissection.string();
+  std::optional<ScriptPlayer> player;
+  if (!o.script.empty()) player.emplace(load_script(o.script));
+  const bool fixed_step = o.frames > 0;
+
+  std::vector<std::string> extensions;
+  try {
+    extensions = render::Window::required_instance_extensions();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s  (%s)\n", no_display_message().c_str(), e.what());
+    return 2;
+  }
+  render::ContextOptions context_options;
+  context_options.instance_extensions = extensions;
+  context_options.swapchain = true;
+  render::Context context(context_options);
+  const int width = fixed_step ? o.width : settings.window_width;
+  const int height = fixed_step ? o.height : settings.window_height;
+  render::Window window("unitscope studio", width, height);
+  ImGuiScope imgui_scope;
+  std::string ini = (config / "imgui.ini").string();
+  if (o.remember) {
+    std::filesystem::create_directories(config);
+    ImGui::GetIO().IniFilename = ini.c_str();
+  }
+  GlfwBackendScope glfw_backend(window);
+  render::Presenter presenter(context, window, o.vsync);
+  Studio studio(settings, fixed_step);
+  StudioCapture capture;
+  StudioGpu gpu(context, studio, &capture);
+
+  const auto start = std::chrono::steady_clock::now();
+  std::int64_t script_frame = -1;
+  std::optional<render::CapturedFrame> screenshot;
+  nlohmann::json screenshot_meta;
+  double last_frame_start = 0.0;
+  int exit_code = 0;
+  for (std::int64_t n = 0; !window.should_close() && (o.frames <= 0 || n < o.frames); ++n) {
+    render::Window::poll_events();
+    const double now = fixed_step ? double(n) * kFixedStep : seconds_since(start);
+    try {
+      if (player) {
+        const auto target = fixed_step ? n : std::int64_t(now * player->script().fps);
+        while (script_frame < target) player->apply_frame(++script_frame, studio);
+      }
+    } catch (const std::exception& e) {
+      studio.inference_error = e.what();
+      player.reset();
+      exit_code = fixed_step ? 1 : 0;
+    }
+    const auto frame_start = std::chrono::steady_clock::now();
+    studio.update(now);
+    ImGui_ImplGlfw_NewFrame();
+    if (fixed_step) ImGui::GetIO().DeltaTime = float(kFixedStep);
+    ImGui::NewFrame();
+    gpu.ui.draw();
+    ImGui::Render();
+    const bool last = o.frames > 0 && n + 1 == o.frames;
+    if (last && !o.screenshot.empty()) screenshot_meta = describe_frame(gpu.ui, gpu.views, studio);
+    const double ui_done = seconds_since(frame_start);
+
+    render::Frame& frame = gpu.renderer.begin_frame();
+    if (!presenter.acquire(frame, window.framebuffer_extent())) {
+      gpu.renderer.end_frame();
+      continue;
+    }
+    if (auto still = capture.take_still_request()) {
+      const ViewLayout& v = gpu.views.layout(ViewId::kViewport);
+      const VkExtent2D extent{std::uint32_t(std::max(v.width, 64) * still->second),
+                              std::uint32_t(std::max(v.height, 64) * still->second)};
+      gpu.views.render_still(frame, studio, extent, [&capture, path = still->first](render::CapturedFrame&& f) {
+        capture.still_done(path, std::move(f));
+      });
+    }
+    render::OffscreenTarget& target = presenter.target();
+    gpu.record(frame, studio, target);
+    if (capture.wants_viewport_frame(now))
+      gpu.views.read_back(frame, ViewId::kViewport,
+                          [&capture, now](render::CapturedFrame&& f) { capture.consume_viewport(std::move(f), now); });
+    if (capture.wants_window_frame(now))
+      target.read_back(frame, [&capture, now](render::CapturedFrame&& f) { capture.consume_window(std::move(f), now); });
+    if (last && !o.screenshot.empty())
+      target.read_back(frame, [&screenshot](render::CapturedFrame&& f) { screenshot = std::move(f); });
+    presenter.present(gpu.renderer, frame);
+
+    FrameTimes& t = studio.times;
+    t.ui_ms = ui_done * 1e3;
+    t.upload_ms = (seconds_since(frame_start) - ui_done) * 1e3;
+    const double frame_start_s = std::chrono::duration<double>(frame_start - start).count();
+    t.frame_ms = (frame_start_s - last_frame_start) * 1e3;
+    last_frame_start = frame_start_s;
+    if (t.frame_ms > 0) t.fps = t.fps <= 0 ? 1e3 / t.frame_ms : 0.95 * t.fps + 0.05 * (1e3 / t.frame_ms);
+  }
+  gpu.renderer.wait_idle();
+  capture.stop();
+  if (!o.screenshot.empty()) {
+    if (!screenshot) {
+      std::fprintf(stderr, "unitscope: no frame was rendered for the screenshot %s\n", o.screenshot.string().c_str());
+      return 1;
+    }
+    write_screenshot(o.screenshot, *screenshot, screenshot_meta);
+  }
+  if (o.remember) {
+    const VkExtent2D extent = window.framebuffer_extent();
+    const int w = int(extent.width), h = int(extent.height);
+    if (!fixed_step && w > 0 && h > 0) {
+      studio.settings.window_width = w;
+      studio.settings.window_height = h;
+    }
+    try {
+      ImGui::SaveIniSettingsToDisk(ini.c_str());
+      save_settings(settings_file, studio.settings);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "unitscope: settings not saved: %s\n", e.what());
+    }
+  }
+  if (!studio.inference_error.empty() && exit_code) std::fprintf(stderr, "unitscope: %s\n", studio.inference_error.c_str());
+  return exit_code;
+}
+
+int run_record(const RecordRunOptions& o) {
+  StudioScript script = load_script(o.script);
+  const bool quiet = o.quiet;
+  ScriptPlayer player(script, [quiet](Studio& studio) { ensure_dissection(studio, quiet); });
+  std::unique_ptr<render::VideoRecorder> video;
+  std::unique_ptr<render::PngSequenceRecorder> png;
+  if (o.png) {
+    render::PngSequenceOptions po;
+    po.width = script.width;
+    po.height = script.height;
+    png = std::make_unique<render::PngSequenceRecorder>(o.out, po);
+  } else {
+    render::VideoOptions vo;
+    vo.width = script.width;
+    vo.height = script.height;
+    vo.fps = script.fps;
+    vo.preset = "veryfast";
+    video = std::make_unique<render::VideoRecorder>(o.out, vo);
+  }
+  // The studio's defaults, never the user's remembered settings: a replay depends on the script only.
+  HeadlessStudio headless(script.width, script.height, StudioSettings{}, true, 1.0f / float(script.fps));
+  const std::int64_t frames = script.frame_count();
+  const auto start = std::chrono::steady_clock::now();
+  for (std::int64_t n = 0; n < frames; ++n) {
+    player.apply_frame(n, headless.studio());
+    headless.frame(player.frame_time(n), [&](render::CapturedFrame&& f) {
+      if (video) video->push(f.rgba);
+      if (png) png->push(f.rgba);
+    });
+    if (!quiet && (n + 1) % script.fps == 0)
+      std::fprintf(stderr, "\runitscope record: %lld / %lld frames", static_cast<long long>(n + 1),
+                   static_cast<long long>(frames));
+  }
+  headless.finish();
+  if (video) video->finish();
+  if (png) png->finish();
+  if (!quiet)
+    std::fprintf(stderr, "\runitscope record: %lld frames (%.1f s at %d fps) in %.1f s -> %s\n",
+                 static_cast<long long>(frames), double(frames) / script.fps, script.fps, seconds_since(start),
+                 o.out.string().c_str());
+  return 0;
+}
+
+}  // namespace unitscope::engine

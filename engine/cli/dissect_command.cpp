@@ -1,0 +1,313 @@
+// `unitscope dissect` and `unitscope gan-dissect`: network dissection of a classifier over a
+// Broden-format dataset, or of a generator over its own segmented samples; both resumable.
+#include <CLI/CLI.hpp>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <cstdio>
+#include <memory>
+#include <sstream>
+#include <stop_token>
+#include <string>
+#include <thread>
+
+#include "analysis/dissect/dissection.h"
+#include "analysis/dissect/gan_dissection.h"
+#include "analysis/data/error.h"
+#include "analysis/dissect/iou_tally.h"
+#include "engine/cli/commands.h"
+#include "engine/studio/demo_assets.h"
+#include "engine/cli/model_options.h"
+
+namespace unitscope::engine {
+namespace {
+
+// What dissect and gan-dissect share on the command line.
+struct DissectRunOptions {
+  ModelOptions model;
+  std::string layers;
+  std::string out;
+  std::string convention = "pnas";
+  int batch = 16;
+  int topk = 8;
+  int report_images = 4;
+  bool keep_cache = false;
+  bool no_report = false;
+};
+
+struct DissectCommandOptions {
+  DissectRunOptions run;
+  std::string dataset;
+  std::string split;
+  std::size_t limit = 0;
+};
+
+struct GanDissectCommandOptions {
+  DissectRunOptions run;
+  std::string segmenter;
+  std::size_t samples = 1000;
+  std::uint64_t latent_seed = 1;
+};
+
+std::atomic<bool> g_interrupted{false};
+
+extern "C" void on_interrupt(int) {
+  g_interrupted = true;
+  // A second Ctrl-C ends the process at once.
+  std::signal(SIGINT, SIG_DFL);
+}
+
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> items;
+  std::stringstream ss(text);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    if (!item.empty()) items.push_back(item);
+  }
+  return items;
+}
+
+std::string clock_text(double seconds) {
+  const auto s = static_cast<long>(seconds + 0.5);
+  char buffer[32];
+  if (s >= 3600) {
+    std::snprintf(buffer, sizeof(buffer), "%ld:%02ld:%02ld", s / 3600, (s / 60) % 60, s % 60);
+  } else {
+    std::snprintf(buffer, sizeof(buffer), "%ld:%02ld", s / 60, s % 60);
+  }
+  return buffer;
+}
+
+// Draws the progress bar on stderr when it is a terminal, until `done` is set.
+void show_progress(const analysis::DissectProgress& progress, const std::atomic<bool>& done) {
+  const bool tty = isatty(fileno(stderr)) != 0;
+  static const char* kPhases[] = {"starting", "forward", "tally", "report", "done"};
+  int phase = -1;
+  auto phase_start = std::chrono::steady_clock::now();
+  std::size_t start_done = 0;
+  while (!done) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    const int p = progress.phase;
+    const std::size_t d = progress.done;
+    const std::size_t total = progress.total;
+    if (p != phase) {
+      if (tty && phase >= 0) std::fputc('\n', stderr);
+      if (!tty && p >= 1 && p <= 3) std::fprintf(stderr, "dissect: %s pass\n", kPhases[p]);
+      phase = p;
+      phase_start = std::chrono::steady_clock::now();
+      start_done = d;
+    }
+    if (!tty || p < 1 || p > 2 || total == 0) continue;
+    const double elapsed =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - phase_start).count();
+    const double rate = elapsed > 0 ? static_cast<double>(d - start_done) / elapsed : 0.0;
+    const double eta = rate > 0 ? static_cast<double>(total - d) / rate : 0.0;
+    constexpr int kWidth = 30;
+    const int filled = static_cast<int>(kWidth * static_cast<double>(d) / static_cast<double>(total));
+    std::string bar(static_cast<std::size_t>(filled), '#');
+    bar.resize(kWidth, '.');
+    std::fprintf(stderr, "\r%-7s [%s] %zu/%zu  %.1f img/s  ETA %s   ", kPhases[p], bar.c_str(), d,
+                 total, rate, rate > 0 ? clock_text(eta).c_str() : "--:--");
+    std::fflush(stderr);
+  }
+  if (tty && phase >= 0) std::fputc('\n', stderr);
+}
+
+// Runs a dissection job with the progress bar, turning Ctrl-C into a stop request.
+analysis::DissectionResult run_with_progress(
+    const std::function<analysis::DissectionResult(analysis::DissectProgress&, std::stop_token)>& job) {
+  std::stop_source stop;
+  g_interrupted = false;
+  auto previous = std::signal(SIGINT, on_interrupt);
+  analysis::DissectProgress progress;
+  std::atomic<bool> finished{false};
+  std::thread watcher([&] {
+    while (!finished) {
+      if (g_interrupted) stop.request_stop();
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  });
+  std::thread bar([&] { show_progress(progress, finished); });
+  auto stop_threads = [&] {
+    finished = true;
+    watcher.join();
+    bar.join();
+    std::signal(SIGINT, previous);
+  };
+  analysis::DissectionResult result;
+  try {
+    result = job(progress, stop.get_token());
+  } catch (...) {
+    stop_threads();
+    throw;
+  }
+  stop_threads();
+  return result;
+}
+
+// Detectors per category and the concepts they detect, as the paper's bar charts count them.
+void print_summary(const analysis::DissectionResult& result, const std::string& out, bool no_report) {
+  std::printf("dissected %zu images, convention %s\n", result.images,
+              analysis::convention_name(result.convention));
+  for (const auto& layer : result.layers) {
+    int detectors = 0;
+    std::map<std::string, std::map<std::string, int>> by_category;
+    for (const auto& u : layer.units) {
+      if (!u.score.detector()) continue;
+      ++detectors;
+      const int label = u.score.label;
+      const int category = label >= 0 && std::size_t(label) < result.label_category.size()
+                               ? result.label_category[std::size_t(label)]
+                               : -1;
+      const std::string cat = category >= 0 ? result.categories[std::size_t(category)] : "?";
+      ++by_category[cat][result.label_names.at(std::size_t(label))];
+    }
+    std::printf("  %-24s %4zu units, %4d detectors (IoU > %.2f)\n", layer.layer.c_str(),
+                layer.units.size(), detectors, analysis::kDetectorIou);
+    for (const auto& [category, concepts] : by_category) {
+      int units = 0;
+      for (const auto& entry : concepts) units += entry.second;
+      std::vector<std::pair<int, std::string>> sorted;
+      for (const auto& [name, n] : concepts) sorted.emplace_back(-n, name);
+      std::sort(sorted.begin(), sorted.end());
+      std::string list;
+      for (const auto& [n, name] : sorted) list += (list.empty() ? "" : ", ") + name + " " + std::to_string(-n);
+      std::printf("    %-9s %4d units, %2zu concepts: %s\n", category.c_str(), units, concepts.size(),
+                  list.c_str());
+    }
+    // A unit is labelled by one concept, but may detect concepts of several categories.
+    std::printf("    units whose best concept in a category has IoU > %.2f:\n", analysis::kDetectorIou);
+    for (std::size_t c = 0; c < result.categories.size(); ++c) {
+      std::map<std::string, int> concepts;
+      int units = 0;
+      for (const auto& u : layer.units) {
+        if (c >= u.score.best.size() || !(u.score.best[c].iou > analysis::kDetectorIou)) continue;
+        ++units;
+        ++concepts[result.label_names.at(std::size_t(u.score.best[c].label))];
+      }
+      if (units == 0) continue;
+      std::vector<std::pair<int, std::string>> sorted;
+      for (const auto& [name, n] : concepts) sorted.emplace_back(-n, name);
+      std::sort(sorted.begin(), sorted.end());
+      std::string list;
+      for (const auto& [n, name] : sorted) list += (list.empty() ? "" : ", ") + name + " " + std::to_string(-n);
+      std::printf("      %-9s %4d units: %s\n", result.categories[c].c_str(), units, list.c_str());
+    }
+  }
+  std::printf("results in %s (tally.csv and dissection.json per layer%s)\n", out.c_str(),
+              no_report ? "" : ", report.html");
+}
+
+// The shared options as DissectOptions; with no --layers, the demo model's layer (any other
+// model must name its layers).
+analysis::DissectOptions dissect_options(const DissectRunOptions& o, const std::string& command,
+                                         const std::string& demo, const char* demo_layer) {
+  std::string layers = o.layers;
+  if (layers.empty()) {
+    if (o.model.model != demo) {
+      throw analysis::Error(command + ": give --layers for " + o.model.model +
+                            " (`unitscope layers --model ...` lists them)");
+    }
+    layers = demo_layer;
+  }
+  analysis::DissectOptions options;
+  options.model = o.model.spec();
+  options.threads = o.model.threads;
+  options.layers = split_list(layers);
+  options.out = o.out;
+  options.convention = analysis::parse_convention(o.convention);
+  options.batch = o.batch;
+  options.topk = o.topk;
+  options.report_images = o.report_images;
+  options.keep_cache = o.keep_cache;
+  options.write_report = !o.no_report;
+  return options;
+}
+
+void run(const DissectCommandOptions& o) {
+  analysis::DissectOptions options =
+      dissect_options(o.run, "dissect", demo_model("classifier.pt"), kDemoClassifierLayer);
+  options.dataset = o.dataset.empty() ? demo_dataset() : std::filesystem::path(o.dataset);
+  options.split = o.split;
+  options.limit = o.limit;
+  print_summary(run_with_progress([&](analysis::DissectProgress& progress, std::stop_token stop) {
+                  return analysis::dissect(options, progress, stop);
+                }),
+                o.run.out, o.run.no_report);
+}
+
+void run_gan(const GanDissectCommandOptions& o) {
+  analysis::GanDissectOptions options;
+  options.dissect = dissect_options(o.run, "gan-dissect", demo_model("gan.pt"), kDemoGanLayer);
+  options.segmenter = {o.segmenter, {}, 1};
+  options.samples = o.samples;
+  options.seed = o.latent_seed;
+  print_summary(run_with_progress([&](analysis::DissectProgress& progress, std::stop_token stop) {
+                  return analysis::gan_dissect(options, progress, stop);
+                }),
+                o.run.out, o.run.no_report);
+}
+
+// --model and the options of DissectRunOptions; `what` names the images ("images", "samples").
+void add_run_options(CLI::App& cmd, DissectRunOptions& o, const std::string& demo,
+                     const std::string& layers_help, const std::string& out_help, const char* what) {
+  add_model_options(cmd, o.model, demo);
+  cmd.add_option("--layers", o.layers, layers_help);
+  cmd.add_option("--out", o.out, out_help)->capture_default_str();
+  cmd.add_option("--convention", o.convention,
+                 "pnas (0.99 quantile of upsampled maps, whole-dataset IoU) or netdissect-lite "
+                 "(NetDissect-Lite to the pixel)")
+      ->capture_default_str();
+  cmd.add_option("--batch", o.batch, std::string(what) + " per forward pass")->capture_default_str();
+  cmd.add_option("--topk", o.topk, std::string("Exemplar ") + what + " kept per unit")->capture_default_str();
+  cmd.add_option("--report-images", o.report_images, "Exemplars drawn per unit in report.html")
+      ->capture_default_str();
+  cmd.add_flag("--keep-cache", o.keep_cache,
+               "Keep the float32 activation cache in OUT/.dissect after success");
+  cmd.add_flag("--no-report", o.no_report, "Skip report.html");
+  cmd.footer(
+      "Interrupt with Ctrl-C at any time: the same command resumes from the last finished batch "
+      "and gives byte-identical results.");
+}
+
+}  // namespace
+
+void add_dissect_command(CLI::App& app) {
+  auto o = std::make_shared<DissectCommandOptions>();
+  o->run.out = "dissection";
+  CLI::App* cmd = app.add_subcommand(
+      "dissect", "Label every unit of some layers with the concept it detects (network dissection)");
+  add_run_options(*cmd, o->run, demo_model("classifier.pt"),
+                  "Layers to dissect, comma-separated (see `unitscope layers`); default with the "
+                  "demo classifier: " + std::string(kDemoClassifierLayer),
+                  "Output directory: <layer>/tally.csv, <layer>/dissection.json, report.html", "Images");
+  cmd->add_option("--dataset", o->dataset,
+                  "A Broden-format dataset directory; default: the demo dataset demo/world "
+                  "(written on first use)");
+  cmd->add_option("--split", o->split, "Only rows of this split (e.g. val); default: every row");
+  cmd->add_option("--limit", o->limit, "Dissect only the first N images (0: all)");
+  cmd->callback([o] { run(*o); });
+}
+
+void add_gan_dissect_command(CLI::App& app) {
+  auto o = std::make_shared<GanDissectCommandOptions>();
+  o->run.out = "gan_dissection";
+  o->segmenter = demo_segmenter();
+  CLI::App* cmd = app.add_subcommand(
+      "gan-dissect", "Label a generator's units by segmenting its samples (GAN dissection)");
+  add_run_options(*cmd, o->run, demo_model("gan.pt"),
+                  "Generator layers, comma-separated; default with the demo GAN: " + std::string(kDemoGanLayer),
+                  "Output directory: as dissect's, plus samples/ (the segmented samples)", "Samples");
+  cmd->add_option("--segmenter", o->segmenter, "Segmenter: per-pixel SceneWorld object logits")
+      ->capture_default_str();
+  cmd->add_option("--samples", o->samples, "Latent samples to generate and segment")->capture_default_str();
+  cmd->add_option("--latent-seed", o->latent_seed, "Seed of the latent samples")->capture_default_str();
+  cmd->callback([o] { run_gan(*o); });
+}
+
+}  // namespace unitscope::engine

@@ -1,0 +1,339 @@
+#include "engine/panels/dissection_panel.h"
+
+#include <imgui.h>
+#include <imgui_stdlib.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "analysis/dissect/dissection.h"
+#include "analysis/dissect/dissection_state.h"
+#include "analysis/data/broden_dataset.h"
+#include "analysis/dissect/iou_tally.h"
+#include "engine/studio/demo_assets.h"
+#include "engine/panels/panel_widgets.h"
+#include "engine/studio/studio.h"
+#include "engine/studio/studio_dissection.h"
+
+namespace unitscope::engine {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+const char* const kConventions[] = {"pnas", "netdissect-lite"};
+constexpr std::size_t kBestRows = 20;
+
+// A finished run's state only holds what its outputs already hold; a new run with other options
+// (layers, dataset, convention) would refuse to start on it, so it is dropped instead. So is the
+// state an older unitscope left in the studio's cache (its checkpoint.bin), which none can resume.
+bool droppable_state(const fs::path& state_dir) {
+  if (fs::exists(state_dir / "checkpoint.bin")) return true;
+  try {
+    const auto data = analysis::state_checkpoint(state_dir).load();
+    return data && analysis::deserialize_state(*data).phase == analysis::kPhaseDone;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+struct BestRow {
+  std::string layer;
+  int unit = 0;
+  std::string label, category;
+  double iou = 0.0;
+};
+
+bool better(const BestRow& a, const BestRow& b) { return a.iou > b.iou || (a.iou == b.iou && a.unit < b.unit); }
+
+std::string detector_line(const std::string& layer, const std::vector<BestRow>& rows) {
+  const auto detectors = std::count_if(rows.begin(), rows.end(), [](const BestRow& r) { return r.iou > analysis::kDetectorIou; });
+  char line[256];
+  std::snprintf(line, sizeof(line), "%s: %d of %zu units are detectors (IoU > %.2f)", layer.c_str(), int(detectors),
+                rows.size(), analysis::kDetectorIou);
+  return line;
+}
+
+}  // namespace
+
+struct DissectionPanel::Run {
+  analysis::DissectProgress progress;
+  bool generator = false;
+  fs::path dataset;  // the dissected Broden directory, for label names of partial results
+
+  std::mutex mutex;
+  std::map<std::string, std::vector<BestRow>> layers;  // every unit, by layer
+  std::vector<BestRow> best;                            // the best units over every layer
+  std::vector<std::string> summary;
+  bool final = false;
+
+  // Job thread: one layer's scores so far (DissectOptions::on_partial).
+  void partial(const analysis::LayerResult& layer) {
+    if (!labels_) {
+      // Label names come from the dataset's tables (the images are not read).
+      try {
+        analysis::BrodenOptions o;
+        o.load_images = false;
+        labels_ = analysis::BrodenDataset::open(dataset, o).labels();
+      } catch (const std::exception&) {
+        labels_.emplace();
+      }
+    }
+    std::vector<BestRow> rows;
+    for (const analysis::UnitResult& u : layer.units) {
+      const auto label = std::size_t(u.score.label);
+      const bool known = label < labels_->size();
+      rows.push_back({layer.layer, u.unit, known ? (*labels_)[label].name : "#" + std::to_string(label),
+                      known ? (*labels_)[label].category : "", u.score.score});
+    }
+    std::lock_guard lock(mutex);
+    layers[layer.layer] = std::move(rows);
+    rank("so far");
+  }
+
+  // Job thread: the finished dissection.
+  void finish(const analysis::DissectionResult& r) {
+    std::map<std::string, std::vector<BestRow>> all;
+    for (const analysis::LayerResult& layer : r.layers) {
+      auto& rows = all[layer.layer];
+      for (const analysis::UnitResult& u : layer.units) {
+        const auto label = std::size_t(u.score.label);
+        const int category = label < r.label_category.size() ? r.label_category[label] : -1;
+        rows.push_back({layer.layer, u.unit, label < r.label_names.size() ? r.label_names[label] : "",
+                        category >= 0 ? r.categories[std::size_t(category)] : "", u.score.score});
+      }
+    }
+    std::lock_guard lock(mutex);
+    layers = std::move(all);
+    final = true;
+    rank("dissected " + std::to_string(r.images) + " images, convention " + analysis::convention_name(r.convention));
+  }
+
+ private:
+  // With `mutex` held.
+  void rank(const std::string& headline) {
+    best.clear();
+    summary = {headline};
+    for (const auto& [name, rows] : layers) {
+      best.insert(best.end(), rows.begin(), rows.end());
+      summary.push_back(detector_line(name, rows));
+    }
+    const std::size_t n = std::min(kBestRows, best.size());
+    std::partial_sort(best.begin(), best.begin() + std::ptrdiff_t(n), best.end(), better);
+    best.resize(n);
+  }
+
+  std::optional<std::vector<analysis::BrodenLabel>> labels_;  // job thread only
+};
+
+DissectionPanel::DissectionPanel() = default;
+DissectionPanel::~DissectionPanel() = default;
+
+void DissectionPanel::draw(PanelContext& ctx) {
+  if (!ImGui::Begin("Dissection pass")) {
+    ImGui::End();
+    return;
+  }
+  Studio& studio = ctx.studio;
+  // A finished run: load its dissection of the current layer, once, here on the UI thread.
+  if (run_generation_ != 0 && job_.generation() == run_generation_ && job_.take_done(handled_generation_)) {
+    studio.reload_dissection();
+  }
+  if (!studio.info()) {
+    ImGui::TextColored(kDimColor, "%s", studio.model_error().empty() ? "opening the model..." : "no model loaded");
+    ImGui::End();
+    return;
+  }
+  draw_form(ctx);
+  draw_job(ctx);
+  draw_results(ctx);
+  ImGui::End();
+}
+
+void DissectionPanel::draw_form(PanelContext& ctx) {
+  Studio& studio = ctx.studio;
+  const bool generator = studio.is_generator();
+  if (form_model_ != studio.settings.model) {
+    form_model_ = studio.settings.model;
+    cache_dir_ = studio.dissection_cache_dir();  // a few file-system calls: not every frame
+    layers_.clear();
+    form_layer_.clear();
+    dataset_.clear();
+  }
+  if (studio.settings.layer != form_layer_ && (layers_.empty() || layers_ == std::set<std::string>{form_layer_})) {
+    form_layer_ = studio.settings.layer;
+    layers_ = {form_layer_};
+    if (form_layer_.empty()) layers_.clear();
+  }
+
+  // Which dissection is loaded, and where this model's runs are cached.
+  const fs::path& out = cache_dir_;
+  if (const analysis::LayerDissection* d = studio.dissection()) {
+    const bool cached = studio.dissection_dir().parent_path() == out;
+    ImGui::TextWrapped("Loaded: %s, %zu units, %s convention, of %s", d->layer.c_str(), d->units.size(),
+                       d->convention.c_str(), d->dataset.empty() ? "an unknown dataset" : d->dataset.string().c_str());
+    ImGui::TextColored(kDimColor, "from %s%s", studio.dissection_dir().string().c_str(), cached ? " (cached run)" : "");
+  } else {
+    ImGui::TextWrapped("No dissection of layer %s is loaded yet.", studio.settings.layer.c_str());
+  }
+  if (!studio.dissection_error.empty()) {
+    error_text(studio.dissection_error);
+  }
+  ImGui::TextColored(kDimColor, "cache: %s", out.string().c_str());
+  ImGui::Separator();
+
+  const bool running = job_.running();
+  ImGui::BeginDisabled(running);
+  if (ImGui::TreeNode("Layers")) {
+    const float height = std::min(8.0f, float(studio.info()->layers.size())) * ImGui::GetFrameHeightWithSpacing();
+    if (ImGui::BeginChild("layers", ImVec2(0, height), true)) {
+      for (const analysis::LayerInfo& l : studio.info()->layers) {
+        if (l.shape.size() != 3) continue;  // only [C, H, W] maps can be dissected
+        bool on = layers_.count(l.name) != 0;
+        const std::string text = l.name + "  " + l.type + " " + std::to_string(l.shape[0]) + "x" +
+                                 std::to_string(l.shape[1]) + "x" + std::to_string(l.shape[2]);
+        if (ImGui::Checkbox(text.c_str(), &on)) {
+          if (on) {
+            layers_.insert(l.name);
+          } else {
+            layers_.erase(l.name);
+          }
+        }
+      }
+    }
+    ImGui::EndChild();
+    ImGui::TreePop();
+  }
+  std::string chosen;
+  for (const auto& l : layers_) chosen += (chosen.empty() ? "" : ", ") + l;
+  ImGui::TextWrapped("dissect: %s", chosen.empty() ? "(no layer chosen)" : chosen.c_str());
+  ImGui::Combo("convention", &convention_, kConventions, IM_ARRAYSIZE(kConventions));
+  if (generator) {
+    ImGui::InputInt("samples", &samples_);
+    samples_ = std::max(1, samples_);
+    if (ImGui::IsItemHovered())
+      ImGui::SetTooltip("GAN dissection: latent samples of seed 1, labelled by the demo segmenter");
+  } else {
+    ImGui::InputTextWithHint("dataset", "the demo dataset (demo/world)", &dataset_);
+    ImGui::InputInt("image limit", &limit_);
+    limit_ = std::max(0, limit_);
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("Dissect only the first N images (0: all)");
+  }
+  ImGui::EndDisabled();
+}
+
+void DissectionPanel::draw_job(PanelContext& ctx) {
+  const JobState state = job_.state();
+  const bool own = run_ && job_.generation() == run_generation_;
+  if (state == JobState::kRunning && own) {
+    static const char* const kPhases[] = {"starting", "forward", "tally", "report", "done"};
+    const int phase = std::clamp(run_->progress.phase.load(), 0, 4);
+    const std::size_t done = run_->progress.done, total = run_->progress.total;
+    const char* name = phase == 0 && run_->generator && total > 0 ? "generating samples" : kPhases[phase];
+    job_progress(job_, name, done, total, "computing; a cancelled run continues from its last batch");
+    if (const std::size_t resumed = run_->progress.resumed_from; resumed > 0)
+      ImGui::TextColored(kDimColor, "resumed at image %zu", resumed);
+    return;
+  }
+  if (own) job_outcome(job_, "Cancelled.");
+  ImGui::BeginDisabled(layers_.empty());
+  if (state == JobState::kFailed && own) {
+    if (ImGui::Button("Retry")) start(ctx, false);
+    ImGui::SameLine();
+    if (ImGui::Button("Start over")) start(ctx, true);
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("Discard the unfinished run in the cache and start again");
+  } else if (state == JobState::kCancelled && own) {
+    if (ImGui::Button("Resume")) start(ctx, false);
+    ImGui::SameLine();
+    if (ImGui::Button("Start over")) start(ctx, true);
+  } else if (ImGui::Button(ctx.studio.dissection() || (state == JobState::kDone && own) ? "Run again" : "Run")) {
+    start(ctx, false);
+  }
+  ImGui::EndDisabled();
+  if (state == JobState::kDone && own) {
+    ImGui::SameLine();
+    ImGui::TextColored(kDimColor, "report: %s", (run_out_ / "report.html").string().c_str());
+  }
+}
+
+void DissectionPanel::draw_results(PanelContext& ctx) {
+  if (!run_) return;
+  std::lock_guard lock(run_->mutex);
+  if (run_->best.empty()) {
+    if (job_.running()) ImGui::TextColored(kDimColor, "partial results appear after the first tally batches");
+    return;
+  }
+  ImGui::Separator();
+  for (const auto& line : run_->summary) ImGui::TextUnformatted(line.c_str());
+  ImGui::TextColored(kDimColor, run_->final ? "best units (click to inspect):" : "best units so far:");
+  constexpr ImGuiTableFlags kFlags = ImGuiTableFlags_Borders | ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingStretchProp;
+  if (!ImGui::BeginTable("best_units", 5, kFlags)) return;
+  ImGui::TableSetupColumn("layer");
+  ImGui::TableSetupColumn("unit");
+  ImGui::TableSetupColumn("label");
+  ImGui::TableSetupColumn("category");
+  ImGui::TableSetupColumn("IoU");
+  ImGui::TableHeadersRow();
+  for (std::size_t i = 0; i < run_->best.size(); ++i) {
+    const BestRow& row = run_->best[i];
+    ImGui::TableNextRow();
+    ImGui::TableNextColumn();
+    ImGui::TextUnformatted(row.layer.c_str());
+    ImGui::TableNextColumn();
+    // Units of the studio's layer open in the inspector.
+    const bool here = row.layer == ctx.studio.settings.layer;
+    const std::string id = std::to_string(row.unit) + "##best" + std::to_string(i);
+    if (here) {
+      if (ImGui::Selectable(id.c_str(), ctx.studio.settings.selected_unit == row.unit))
+        ctx.studio.select_unit(row.unit);
+    } else {
+      ImGui::Text("%d", row.unit);
+    }
+    ImGui::TableNextColumn();
+    ImGui::TextUnformatted(row.label.c_str());
+    ImGui::TableNextColumn();
+    ImGui::TextUnformatted(row.category.c_str());
+    ImGui::TableNextColumn();
+    ImGui::Text("%.3f", row.iou);
+  }
+  ImGui::EndTable();
+}
+
+void DissectionPanel::start(PanelContext& ctx, bool start_over) {
+  Studio& studio = ctx.studio;
+  StudioDissectionRequest request;
+  request.model = studio.model_path();
+  request.layers.assign(layers_.begin(), layers_.end());
+  request.generator = studio.is_generator();
+  request.dataset = dataset_;
+  request.convention = convention_ == 1 ? analysis::Convention::kNetDissectLite : analysis::Convention::kPnas;
+  request.limit = std::size_t(request.generator ? samples_ : limit_);
+  request.out = studio.dissection_cache_dir();
+  request.threads = job_threads();
+  auto run = std::make_shared<Run>();
+  run->generator = request.generator;
+  request.on_partial = [run](const analysis::LayerResult& layer) { run->partial(layer); };
+  run_ = run;
+  run_out_ = studio_dissection_out(request);
+  run_generation_ = job_.start("dissection", [run, request, start_over](JobControl& job) mutable {
+    if (!request.generator && request.dataset.empty()) {
+      job.set_status("preparing the demo dataset");
+      request.dataset = demo_dataset();
+      job.set_status("");
+    }
+    const fs::path out = studio_dissection_out(request);
+    run->dataset = request.generator ? out / "samples" : request.dataset;
+    const fs::path state_dir = out / ".dissect";
+    if (start_over || droppable_state(state_dir)) fs::remove_all(state_dir);
+    run->finish(run_studio_dissection(request, run->progress, job.stop()));
+  });
+}
+
+}  // namespace unitscope::engine

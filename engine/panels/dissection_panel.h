@@ -1,0 +1,51 @@
+// The dissection pass panel: dissects layers of the studio's model (GAN dissection for a generator)
+// as a background job into the studio's cache, with progress, cancel, resume and partial results.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <set>
+#include <string>
+
+#include "engine/jobs/job.h"
+#include "engine/panels/panel.h"
+
+namespace unitscope::engine {
+
+class DissectionPanel {
+ public:
+  DissectionPanel();
+  ~DissectionPanel();
+  DissectionPanel(const DissectionPanel&) = delete;
+  DissectionPanel& operator=(const DissectionPanel&) = delete;
+
+  void draw(PanelContext& ctx);
+
+  // What one run shares with the panel: its progress and the best units so far; in the .cpp.
+  struct Run;
+
+ private:
+  void draw_form(PanelContext& ctx);
+  void draw_job(PanelContext& ctx);
+  void draw_results(PanelContext& ctx);
+  void start(PanelContext& ctx, bool start_over);
+
+  // The form, reset when the model changes.
+  std::string form_model_;      // settings.model the form and cache_dir_ belong to
+  std::filesystem::path cache_dir_;
+  std::string form_layer_;     // the studio's layer when layers_ was last defaulted to it
+  std::set<std::string> layers_;
+  std::string dataset_;        // classifier: Broden directory; empty: the demo dataset
+  int convention_ = 0;         // 0 pnas, 1 netdissect-lite
+  int limit_ = 0;              // classifier: first N images (0: all)
+  int samples_ = 1000;         // generator: latent samples, segmented by the demo segmenter
+
+  std::shared_ptr<Run> run_;   // the newest run, or null before the first
+  std::filesystem::path run_out_;
+  std::uint64_t run_generation_ = 0;
+  std::uint64_t handled_generation_ = 0;  // the finished run whose dissection was reloaded
+  JobSlot job_;                // last: its destructor joins the job before the rest goes
+};
+
+}  // namespace unitscope::engine

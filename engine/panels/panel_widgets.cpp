@@ -1,0 +1,29 @@
+#include "engine/panels/panel_widgets.h"
+
+namespace unitscope::engine {
+
+void error_text(const std::string& message) {
+  if (message.empty()) return;
+  ImGui::PushTextWrapPos();
+  ImGui::TextColored(kErrorColor, "%s", message.c_str());
+  ImGui::PopTextWrapPos();
+}
+
+void job_progress(JobSlot& job, const char* phase, std::size_t done, std::size_t total, const char* note) {
+  const std::string text = total > 0 ? std::string(phase) + " " + std::to_string(done) + "/" + std::to_string(total)
+                                     : std::string(phase) + "...";
+  ImGui::ProgressBar(total > 0 ? float(double(done) / double(total)) : 0.0f, ImVec2(-1, 0), text.c_str());
+  const std::string status = job.status();
+  if (!status.empty()) ImGui::TextColored(kDimColor, "%s", status.c_str());
+  if (ImGui::Button("Cancel")) job.cancel();
+  ImGui::SameLine();
+  ImGui::TextColored(kDimColor, "%s", note);
+}
+
+void job_outcome(const JobSlot& job, const char* cancelled) {
+  const JobState state = job.state();
+  if (state == JobState::kFailed) error_text(job.error());
+  if (state == JobState::kCancelled) ImGui::TextColored(kDimColor, "%s", cancelled);
+}
+
+}  // namespace unitscope::engine

@@ -1,0 +1,26 @@
+// Widgets the studio's panels share: their colours, wrapped error text, and a job's progress and
+// outcome (progress bar, status, Cancel; the failure or cancellation of the last run).
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+#include <imgui.h>
+
+#include "engine/jobs/job.h"
+
+namespace unitscope::engine {
+
+inline const ImVec4 kErrorColor(1.0f, 0.35f, 0.35f, 1.0f);
+inline const ImVec4 kDimColor(0.6f, 0.6f, 0.6f, 1.0f);
+
+// Red text wrapped at the window's edge; nothing for an empty message.
+void error_text(const std::string& message);
+
+// A running job: a progress bar of `done` of `total` (total 0: not known yet) labelled with
+// `phase`, the job's status line, a Cancel button and `note` beside it.
+void job_progress(JobSlot& job, const char* phase, std::size_t done, std::size_t total, const char* note);
+// After a run: its error, or `cancelled` when it was cancelled; nothing when it finished.
+void job_outcome(const JobSlot& job, const char* cancelled);
+
+}  // namespace unitscope::engine

@@ -1,0 +1,18 @@
+// The toggles panel: switch units off, or on with a strength, in the classifier or the GAN; switch
+// a concept's top units at once; the GANPaint brush; and the side-by-side view of the edit.
+#pragma once
+
+#include "engine/panels/panel.h"
+
+namespace unitscope::engine {
+
+struct TogglesPanel {
+  void draw(PanelContext& ctx);
+
+ private:
+  int concept_ = -1;      // label number in the dissection
+  int concept_units_ = 20;
+  float on_strength_ = 1.0f;
+};
+
+}  // namespace unitscope::engine

@@ -1,0 +1,317 @@
+#include "engine/panels/unit_inspector_panel.h"
+
+#include <imgui.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <mutex>
+#include <utility>
+#include <vector>
+
+#include "analysis/dissect/dissection_file.h"
+#include "analysis/data/image.h"
+#include "analysis/dissect/iou_tally.h"
+#include "analysis/model/live_session.h"
+#include "analysis/dissect/unit_exemplars.h"
+#include "engine/studio/image_cache.h"
+#include "engine/panels/panel_widgets.h"
+#include "engine/studio/studio.h"
+#include "engine/studio/studio_views.h"
+
+namespace unitscope::engine {
+
+namespace {
+
+struct Exemplar {
+  analysis::Image image;  // the composite, RGB
+  std::string caption;
+  std::uint64_t version = 0;
+};
+
+std::string format(const char* fmt, double v) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof(buffer), fmt, v);
+  return buffer;
+}
+
+// A horizontal bar of `value` against `scale` (the largest magnitude), zero in the middle when
+// some values are negative.
+void signed_bar(double value, double scale, bool negatives, float width) {
+  const ImVec2 at = ImGui::GetCursorScreenPos();
+  const float h = ImGui::GetTextLineHeight();
+  ImDrawList* list = ImGui::GetWindowDrawList();
+  const float zero = negatives ? at.x + width * 0.5f : at.x;
+  const float span = negatives ? width * 0.5f : width;
+  const float t = scale > 0 ? float(std::clamp(value / scale, -1.0, 1.0)) : 0.0f;
+  list->AddRectFilled(at, ImVec2(at.x + width, at.y + h), IM_COL32(50, 50, 55, 255));
+  const float end = zero + t * span;
+  list->AddRectFilled(ImVec2(std::min(zero, end), at.y + 2), ImVec2(std::max(zero, end), at.y + h - 2),
+                      value >= 0 ? IM_COL32(230, 160, 40, 255) : IM_COL32(90, 140, 230, 255));
+  if (negatives) list->AddLine(ImVec2(zero, at.y), ImVec2(zero, at.y + h), IM_COL32(200, 200, 200, 160));
+  ImGui::Dummy(ImVec2(width, h));
+}
+
+}  // namespace
+
+struct UnitInspectorPanel::Shared {
+  // The exemplar jobs' own model session, kept between jobs for the same model and layer.
+  std::mutex session_mutex;
+  std::unique_ptr<analysis::LiveSession> session;
+  std::string session_model;
+
+  std::mutex mutex;
+  std::uint64_t request = 0;       // whose exemplars these are
+  std::vector<Exemplar> exemplars;
+  std::vector<std::string> notes;  // exemplars that could not be shown, and why
+  std::uint64_t next_version = 1;
+};
+
+UnitInspectorPanel::UnitInspectorPanel() : shared_(std::make_shared<Shared>()) {}
+UnitInspectorPanel::~UnitInspectorPanel() = default;
+
+void UnitInspectorPanel::draw(PanelContext& ctx) {
+  Studio& studio = ctx.studio;
+  if (!ImGui::Begin("Unit inspector")) {
+    studio.views[int(ViewId::kInspector)] = {};
+    ImGui::End();
+    return;
+  }
+  if (model_key_ != studio.settings.model) {
+    model_key_ = studio.settings.model;
+    model_path_ = studio.model_path();  // file-system calls: once per model, not per frame
+  }
+  const int unit = studio.settings.selected_unit;
+  if (unit < 0) {
+    studio.views[int(ViewId::kInspector)] = {};
+    ImGui::TextWrapped("No unit selected: click a unit in the feature maps, the ablation panel or the "
+                       "dissection results.");
+    ImGui::End();
+    return;
+  }
+  ImGui::Text("Unit %d of layer %s", unit, studio.settings.layer.c_str());
+
+  // The unit's map over the current frame with its mask at the dissection threshold (GPU view),
+  // beside its labels, so both fit a small window.
+  const float side = std::clamp(ImGui::GetContentRegionAvail().x * 0.45f, 64.0f, 256.0f);
+  studio.views[int(ViewId::kInspector)] = {int(side), int(side)};
+  if (ImGui::BeginTable("inspector_top", 2, ImGuiTableFlags_SizingStretchProp)) {
+    ImGui::TableSetupColumn("view", ImGuiTableColumnFlags_WidthFixed, side);
+    ImGui::TableSetupColumn("labels", ImGuiTableColumnFlags_WidthStretch);
+    ImGui::TableNextRow();
+    ImGui::TableNextColumn();
+    const ImTextureID view = ctx.views ? ctx.views->texture(ViewId::kInspector) : ImTextureID{};
+    if (view) {
+      ImGui::Image(view, ImVec2(side, side));
+    } else {
+      ImGui::TextColored(kDimColor, "%s", studio.computing() ? "computing..." : "no frame yet");
+    }
+    ImGui::TableNextColumn();
+    draw_labels(ctx, unit);
+    ImGui::EndTable();
+  }
+  draw_exemplars(ctx, unit);
+  draw_importance(ctx, unit);
+  ImGui::End();
+}
+
+void UnitInspectorPanel::draw_labels(PanelContext& ctx, int unit) {
+  const analysis::LayerDissection* d = ctx.studio.dissection();
+  if (!ImGui::CollapsingHeader("Labels", ImGuiTreeNodeFlags_DefaultOpen)) return;
+  if (!d) {
+    ImGui::TextWrapped("No dissection of layer %s yet: run one in the Dissection pass panel.",
+                       ctx.studio.settings.layer.c_str());
+    if (!ctx.studio.dissection_error.empty())
+      ImGui::TextColored(kErrorColor, "%s", ctx.studio.dissection_error.c_str());
+    return;
+  }
+  if (unit >= int(d->units.size())) {
+    ImGui::TextColored(kErrorColor, "The dissection has %zu units; unit %d is not among them.", d->units.size(),
+                       unit);
+    return;
+  }
+  const analysis::UnitSummary& u = d->units[std::size_t(unit)];
+  ImGui::Text("%s", u.label.empty() ? "(no label)" : u.label.c_str());
+  if (!u.category.empty()) {
+    ImGui::SameLine();
+    ImGui::TextColored(kDimColor, "(%s)", u.category.c_str());
+  }
+  ImGui::SameLine();
+  ImGui::Text("IoU %.3f%s", u.iou, u.iou > analysis::kDetectorIou ? "  detector" : "");
+  ImGui::TextColored(kDimColor, "threshold %.4g, %s convention", u.threshold, d->convention.c_str());
+  constexpr ImGuiTableFlags kFlags = ImGuiTableFlags_Borders | ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingStretchProp;
+  if (!ImGui::BeginTable("iou_by_category", 3, kFlags)) return;
+  ImGui::TableSetupColumn("category");
+  ImGui::TableSetupColumn("best label");
+  ImGui::TableSetupColumn("IoU");
+  ImGui::TableHeadersRow();
+  for (std::size_t c = 0; c < d->categories.size() && c < u.best.size(); ++c) {
+    const analysis::CategoryLabel& b = u.best[c];
+    ImGui::TableNextRow();
+    ImGui::TableNextColumn();
+    ImGui::TextUnformatted(d->categories[c].c_str());
+    ImGui::TableNextColumn();
+    ImGui::TextUnformatted(b.label.empty() ? "-" : b.label.c_str());
+    ImGui::TableNextColumn();
+    if (b.iou > analysis::kDetectorIou) {
+      ImGui::Text("%.3f", b.iou);
+    } else {
+      ImGui::TextColored(kDimColor, "%.3f", b.iou);
+    }
+  }
+  ImGui::EndTable();
+}
+
+void UnitInspectorPanel::draw_exemplars(PanelContext& ctx, int unit) {
+  if (!ImGui::CollapsingHeader("Top exemplars", ImGuiTreeNodeFlags_DefaultOpen)) return;
+  Studio& studio = ctx.studio;
+  const analysis::LayerDissection* d = studio.dissection();
+  if (!d || unit >= int(d->units.size())) {
+    ImGui::TextColored(kDimColor, "The unit's exemplars come with its dissection.");
+    return;
+  }
+  if (d->units[std::size_t(unit)].top.empty()) {
+    ImGui::TextWrapped("This dissection lists no top images (written by an older unitscope); run it again "
+                       "in the Dissection pass panel.");
+    return;
+  }
+  // A new dissection (a finished run reloaded) may reuse the old one's address: its directory and
+  // the unit's threshold tell them apart.
+  char key[96];
+  std::snprintf(key, sizeof(key), "|%p|%d|%.17g", static_cast<const void*>(d), unit, d->units[std::size_t(unit)].threshold);
+  const std::string wanted =
+      studio.settings.model + "|" + studio.settings.layer + "|" + studio.dissection_dir().string() + key;
+  if (wanted != exemplar_key_) {
+    exemplar_key_ = wanted;
+    start_exemplars(ctx, *d, unit);
+  }
+
+  ImGui::SliderInt("size", &thumbnail_size_, 48, 256);
+  const JobState state = job_.state();
+  if (state == JobState::kRunning) {
+    ImGui::ProgressBar(float(job_.progress()), ImVec2(-1, 0), "computing...");
+    const std::string status = job_.status();
+    if (!status.empty()) ImGui::TextColored(kDimColor, "%s", status.c_str());
+  } else if (state == JobState::kFailed) {
+    error_text(job_.error());
+    if (ImGui::Button("Retry")) start_exemplars(ctx, *d, unit);
+  }
+
+  std::lock_guard lock(shared_->mutex);
+  if (shared_->request != request_) return;
+  const float size = float(thumbnail_size_);
+  const float right = ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x;
+  for (std::size_t i = 0; i < shared_->exemplars.size(); ++i) {
+    const Exemplar& e = shared_->exemplars[i];
+    if (i > 0) {
+      const float next = ImGui::GetItemRectMax().x + ImGui::GetStyle().ItemSpacing.x + size;
+      if (next < right) ImGui::SameLine();
+    }
+    ImGui::BeginGroup();
+    const float aspect = e.image.width > 0 ? float(e.image.height) / float(e.image.width) : 1.0f;
+    ctx.images.show("inspector/exemplar/" + std::to_string(i), e.version, e.image, ImVec2(size, size * aspect));
+    ImGui::TextColored(kDimColor, "%s", e.caption.c_str());
+    ImGui::EndGroup();
+  }
+  for (const std::string& note : shared_->notes) ImGui::TextColored(kErrorColor, "%s", note.c_str());
+}
+
+void UnitInspectorPanel::start_exemplars(PanelContext& ctx, const analysis::LayerDissection& dissection, int unit) {
+  const analysis::UnitSummary& u = dissection.units[std::size_t(unit)];
+  const std::uint64_t request = ++request_;
+  {
+    std::lock_guard lock(shared_->mutex);
+    shared_->request = request;
+    shared_->exemplars.clear();
+    shared_->notes.clear();
+  }
+  const std::string model = model_path_;
+  const std::string layer = ctx.studio.settings.layer;
+  analysis::ExemplarRequest exemplars;
+  exemplars.top = u.top;
+  exemplars.dataset = dissection.dataset;
+  exemplars.unit = unit;
+  exemplars.threshold = u.threshold;
+  job_.start("exemplars", [shared = shared_, model, layer, exemplars, request](JobControl& job) {
+    std::lock_guard session_lock(shared->session_mutex);
+    if (!shared->session || shared->session_model != model) {
+      job.set_status("opening " + model);
+      shared->session.reset();
+      analysis::LiveOptions options;
+      options.model.source = model;
+      options.layer = layer;
+      shared->session = std::make_unique<analysis::LiveSession>(options);
+      shared->session_model = model;
+    } else if (shared->session->layer() != layer) {
+      shared->session->set_layer(layer);
+    }
+    job.set_status("");
+    const std::size_t n = exemplars.top.size();
+    analysis::composite_unit_exemplars(
+        *shared->session, exemplars, job.stop(),
+        [&](std::size_t i, analysis::Image image) {
+          const analysis::UnitTopImage& t = exemplars.top[i];
+          Exemplar e;
+          e.image = std::move(image);
+          e.caption = "#" + std::to_string(i + 1) + " row " + std::to_string(t.row) + format(", max %.3g", t.value);
+          std::lock_guard lock(shared->mutex);
+          if (shared->request != request) return;
+          e.version = shared->next_version++;
+          shared->exemplars.push_back(std::move(e));
+          job.set_progress(double(i + 1) / double(n));
+        },
+        [&](std::size_t, const std::string& why) {
+          std::lock_guard lock(shared->mutex);
+          if (shared->request == request) shared->notes.push_back(why);
+        });
+  });
+}
+
+void UnitInspectorPanel::draw_importance(PanelContext& ctx, int unit) {
+  if (!ImGui::CollapsingHeader("Importance per class", ImGuiTreeNodeFlags_DefaultOpen)) return;
+  const auto importance = ctx.studio.importance;
+  if (!importance || importance->layer != ctx.studio.settings.layer || importance->model != model_path_) {
+    ImGui::TextWrapped("The Ablation panel measures each class's dependence on the units of this layer.");
+    return;
+  }
+  if (unit >= importance->units) {
+    ImGui::TextColored(kErrorColor, "The ablation covers %d units.", importance->units);
+    return;
+  }
+  // Classes by the accuracy they lose without this unit, largest first.
+  std::vector<std::pair<double, std::size_t>> order;
+  double scale = 0.0;
+  bool negatives = false;
+  for (std::size_t c = 0; c < importance->classes.size(); ++c) {
+    const auto& drop = importance->classes[c].drop;
+    if (std::size_t(unit) >= drop.size()) continue;
+    const double v = drop[std::size_t(unit)];
+    order.emplace_back(v, c);
+    scale = std::max(scale, std::abs(v));
+    negatives = negatives || v < 0;
+  }
+  std::stable_sort(order.begin(), order.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  ImGui::TextColored(kDimColor, "balanced-accuracy drop on train when the unit alone is zeroed; #: its rank");
+  constexpr ImGuiTableFlags kFlags = ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingStretchProp;
+  if (!ImGui::BeginTable("importance", 4, kFlags)) return;
+  ImGui::TableSetupColumn("class", ImGuiTableColumnFlags_WidthFixed);
+  ImGui::TableSetupColumn("drop", ImGuiTableColumnFlags_WidthStretch);
+  ImGui::TableSetupColumn("value", ImGuiTableColumnFlags_WidthFixed);
+  ImGui::TableSetupColumn("rank", ImGuiTableColumnFlags_WidthFixed);
+  for (const auto& [value, c] : order) {
+    const analysis::ClassImportance& cls = importance->classes[c];
+    ImGui::TableNextRow();
+    ImGui::TableNextColumn();
+    ImGui::TextUnformatted(cls.name.c_str());
+    ImGui::TableNextColumn();
+    signed_bar(value, scale, negatives, std::max(20.0f, ImGui::GetContentRegionAvail().x));
+    ImGui::TableNextColumn();
+    ImGui::Text("%+.1f%%", 100.0 * value);
+    ImGui::TableNextColumn();
+    const auto it = std::find(cls.ranking.begin(), cls.ranking.end(), unit);
+    if (it != cls.ranking.end()) ImGui::Text("#%d", int(it - cls.ranking.begin()) + 1);
+  }
+  ImGui::EndTable();
+}
+
+}  // namespace unitscope::engine

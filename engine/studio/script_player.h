@@ -1,0 +1,32 @@
+// ScriptPlayer: applies a studio timeline's events to the studio at their frame times, both for
+// `unitscope record` (headless, deterministic) and for `unitscope --script` (live).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+
+#include "engine/studio/studio_script.h"
+
+namespace unitscope::engine {
+
+class Studio;
+
+class ScriptPlayer {
+ public:
+  // `ensure_dissection` runs when a concept event finds no dissection of the current layer (record
+  // computes one); without it such an event throws ScriptError.
+  ScriptPlayer(StudioScript script, std::function<void(Studio&)> ensure_dissection = {});
+
+  // Applies the events of frame `frame` (events_for_frames(frame, frame + 1)). Sets studio.now to
+  // the frame's time first. Throws ScriptError naming the event for one that cannot apply.
+  void apply_frame(std::int64_t frame, Studio& studio);
+  const StudioScript& script() const { return script_; }
+  double frame_time(std::int64_t frame) const { return double(frame) / script_.fps; }
+
+ private:
+  void apply(const ScriptEvent& event, Studio& studio);
+  StudioScript script_;
+  std::function<void(Studio&)> ensure_dissection_;
+};
+
+}  // namespace unitscope::engine
