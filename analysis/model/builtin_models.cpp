@@ -1,6 +1,5 @@
 #include "analysis/model/builtin_models.h"
 
-#include <ATen/CPUGeneratorImpl.h>
 #include <torch/nn.h>
 #include <torch/serialize.h>
 

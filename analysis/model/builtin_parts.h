@@ -1,9 +1,6 @@
 // Internal building blocks of the built-in networks: tapped chains and torchvision-style init.
 #pragma once
 
-#include <ATen/CPUGeneratorImpl.h>
-#include <ATen/Parallel.h>
-#include <c10/core/InferenceMode.h>
 #include <torch/nn.h>
 
 #include <algorithm>
@@ -16,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "analysis/model/builtin_init.h"
 #include "analysis/model/builtin_models.h"
 #include "analysis/data/error.h"
 
@@ -130,71 +128,6 @@ class Chain : public BuiltinNet, public Node {
 inline torch::nn::Conv2d conv(int in, int out, int k, int stride, int pad, bool bias) {
   return torch::nn::Conv2d(
       torch::nn::Conv2dOptions(in, out, k).stride(stride).padding(pad).bias(bias));
-}
-
-// Tensors of at least this many values are drawn in parallel, kInitChunk values per generator.
-constexpr std::int64_t kParallelInit = std::int64_t{1} << 20;
-constexpr std::int64_t kInitChunk = std::int64_t{1} << 16;
-
-// Draws a tensor's values from N(a, b) (`normal`) or U(a, b). Small tensors take the next values
-// of `gen`, so small networks (the demo models, which tools/ trains from this start) keep their
-// weights; a large one is cut into chunks whose generators are seeded from (seed, tensor, chunk),
-// so threads may fill them in any order with the same result.
-inline void init_values(const at::Tensor& t, bool normal, double a, double b, at::Generator& gen,
-                        std::uint64_t seed, std::uint64_t tensor) {
-  const at::Tensor flat = t.detach().view(-1);
-  const std::int64_t n = flat.numel();
-  auto draw = [&](at::Tensor values, at::Generator& g) {
-    if (normal) {
-      values.normal_(a, b, g);
-    } else {
-      values.uniform_(a, b, g);
-    }
-  };
-  if (n < kParallelInit) {
-    draw(flat, gen);
-    return;
-  }
-  // OpenMP's threads do not inherit this one's inference mode, which in-place writes to tensors
-  // made under it need.
-  const bool inference = c10::InferenceMode::is_enabled();
-  at::parallel_for(0, (n + kInitChunk - 1) / kInitChunk, 1, [&](std::int64_t begin, std::int64_t end) {
-    const c10::InferenceMode mode(inference);
-    for (std::int64_t c = begin; c < end; ++c) {
-      // splitmix64 of the three numbers: well-spread seeds for neighbouring chunks.
-      std::uint64_t z = seed ^ (tensor << 40) ^ static_cast<std::uint64_t>(c);
-      z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-      z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-      at::Generator g = at::make_generator<at::CPUGeneratorImpl>(z ^ (z >> 31));
-      draw(flat.narrow(0, c * kInitChunk, std::min(kInitChunk, n - c * kInitChunk)), g);
-    }
-  });
-}
-
-// torchvision's initialisation, drawn from a private generator so the global RNG is untouched.
-inline void init_like_torchvision(torch::nn::Module& net, std::uint64_t seed, bool normal_linear) {
-  torch::NoGradGuard no_grad;
-  at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(seed);
-  std::uint64_t tensor = 0;
-  for (auto& m : net.modules(/*include_self=*/false)) {
-    if (auto* c = m->as<torch::nn::Conv2d>()) {
-      const double fan_out = double(c->weight.size(0)) * c->weight.size(2) * c->weight.size(3);
-      init_values(c->weight, true, 0.0, std::sqrt(2.0 / fan_out), gen, seed, tensor++);
-      if (c->bias.defined()) c->bias.zero_();
-    } else if (auto* b = m->as<torch::nn::BatchNorm2d>()) {
-      b->weight.fill_(1.0);
-      b->bias.zero_();
-    } else if (auto* l = m->as<torch::nn::Linear>()) {
-      if (normal_linear) {
-        init_values(l->weight, true, 0.0, 0.01, gen, seed, tensor++);
-        l->bias.zero_();
-      } else {
-        const double bound = 1.0 / std::sqrt(double(l->weight.size(1)));
-        init_values(l->weight, false, -bound, bound, gen, seed, tensor++);
-        init_values(l->bias, false, -bound, bound, gen, seed, tensor++);
-      }
-    }
-  }
 }
 
 inline void check_positive(int v, const std::string& what) {

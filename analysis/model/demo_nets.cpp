@@ -187,17 +187,14 @@ std::shared_ptr<BuiltinNet> make_generator(const GeneratorConfig& c, std::uint64
     // A small output conv starts the generator near mid-grey instead of saturated tanh.
     torch::NoGradGuard no_grad;
     for (auto& m : net->modules(false)) {
-      if (auto* t = m->as<torch::nn::ConvTranspose2d>()) {
-        at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(seed + 1);
-        t->weight.normal_(0.0, 0.02 * std::sqrt(512.0 / double(t->weight.size(0))), gen);
-      }
+      if (auto* t = m->as<torch::nn::ConvTranspose2d>())
+        init_values(t->weight, true, 0.0, 0.02 * std::sqrt(512.0 / double(t->weight.size(0))), seed + 1, 0);
     }
   }
   return net;
 }
 
 CriticImpl::CriticImpl(int image_size, std::vector<int> widths, std::uint64_t seed) {
-  at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(seed);
   torch::NoGradGuard no_grad;
   int in = 3;
   int size = image_size;
@@ -205,9 +202,12 @@ CriticImpl::CriticImpl(int image_size, std::vector<int> widths, std::uint64_t se
     Layer l;
     const std::string i = std::to_string(layers_.size());
     const double bound = 1.0 / std::sqrt(double(fan_in));
-    l.weight = register_parameter("weight" + i, at::empty({out, in, k, k}).uniform_(-bound, bound, gen));
+    const std::uint64_t tensor = 2 * layers_.size();
+    l.weight = register_parameter("weight" + i, at::empty({out, in, k, k}));
+    init_values(l.weight, false, -bound, bound, seed, tensor);
     l.bias = register_parameter("bias" + i, at::zeros({out}));
-    l.u = register_buffer("u" + i, at::empty({out}).normal_(0.0, 1.0, gen));
+    l.u = register_buffer("u" + i, at::empty({out}));
+    init_values(l.u, true, 0.0, 1.0, seed, tensor + 1);
     l.u /= l.u.norm() + 1e-12;
     l.stride = stride;
     l.pad = pad;
