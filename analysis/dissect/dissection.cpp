@@ -10,47 +10,28 @@
 #include <future>
 #include <limits>
 #include <map>
-#include <mutex>
 #include <nlohmann/json.hpp>
 
 #include "analysis/data/activation_cache.h"
 #include "analysis/data/broden_dataset.h"
-#include "analysis/data/byte_io.h"
 #include "analysis/world/world_batches.h"
+#include "analysis/dissect/dissection_run.h"
 #include "analysis/dissect/dissection_report.h"
 #include "analysis/dissect/dissection_state.h"
 #include "analysis/data/error.h"
 #include "analysis/data/file_write.h"
 #include "analysis/model/model.h"
-#include "analysis/dissect/parallel.h"
 #include "analysis/dissect/tally_kernels.h"
-#include "analysis/dissect/threshold_band.h"
 #include "analysis/dissect/unit_thresholds.h"
 #include "analysis/dissect/upsample.h"
 
 namespace unitscope::analysis {
+namespace dissect_internal {
 
 namespace {
 
 namespace fs = std::filesystem;
 constexpr int kThumbnail = 64;
-
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
-// Adds the time until it goes out of scope to `total`.
-class Stopwatch {
- public:
-  explicit Stopwatch(double& total) : total_(total) {}
-  ~Stopwatch() { total_ += seconds_since(start_); }
-  Stopwatch(const Stopwatch&) = delete;
-  Stopwatch& operator=(const Stopwatch&) = delete;
-
- private:
-  double& total_;
-  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
-};
 
 // The refine step keeps at most this much of the values near the quantiles at once.
 constexpr std::size_t kRefineMemory = std::size_t{512} << 20;
@@ -58,67 +39,9 @@ constexpr std::size_t kRefineMemory = std::size_t{512} << 20;
 // their thresholds (threshold_band.h) instead of a look at the cache before it.
 constexpr std::size_t kBandMemory = std::size_t{256} << 20;
 
-class Run {
- public:
-  Run(const DissectOptions& options, DissectProgress& progress, std::stop_token stop)
-      : options_(options), progress_(progress), stop_(std::move(stop)), checkpoint_(state_checkpoint(state_dir())) {}
+}  // namespace
 
-  DissectionResult run();
-
- private:
-  void open_inputs();
-  void load_or_start();
-  void save();
-  void forward_pass();
-  void forward_batch(std::vector<BrodenSample>& batch);
-  void choose_thresholds();
-  void tally_pass();
-  void tally_batch(std::vector<BrodenSample>& batch);
-  void load_bands();
-  void settle_thresholds();
-  void open_caches(bool create);
-  std::span<const float> read_cache(std::size_t li, std::uint64_t first, std::uint64_t count);
-  LayerResult layer_result(std::size_t li) const;
-  DissectionResult result() const;
-  void write_outputs(const DissectionResult& result, bool report);
-
-  fs::path state_dir() const { return options_.out / ".dissect"; }
-  fs::path band_path() const { return state_dir() / "band.bin"; }
-  fs::path cache_path(std::size_t li) const {
-    return state_dir() / (layer_dir_name(options_.layers[li]) + ".f32");
-  }
-  bool stopping() const { return stop_.stop_requested() || simulated_stop_; }
-  void count_batch() {
-    ++batches_;
-    if (options_.stop_after_batches > 0 && batches_ >= options_.stop_after_batches) simulated_stop_ = true;
-  }
-
-  const DissectOptions& options_;
-  DissectProgress& progress_;
-  std::stop_token stop_;
-  CheckpointFile checkpoint_;
-  std::unique_ptr<Model> model_;
-  std::optional<BrodenDataset> images_;
-  std::optional<BrodenDataset> labels_;
-  std::uint64_t total_ = 0;
-  std::vector<std::string> categories_;
-  std::vector<std::string> label_names_;
-  std::vector<int> label_category_;
-  State state_;
-  double forward_seconds_ = 0.0;
-  double tally_seconds_ = 0.0;
-  double model_seconds_ = 0.0;
-  DissectTimings timings_;
-  std::vector<ActivationCache> caches_;  // per layer, open until the report is written
-  BilinearAxes axes_;  // the tally's
-  AppendFile band_file_;  // the tally's band pixels, batch by batch (threshold_band.h)
-  std::vector<std::vector<UnitBand>> bands_;        // per layer and unit: so far
-  std::vector<std::vector<UnitBand>> batch_bands_;  // per layer and unit: one batch's; reused
-  std::size_t batches_ = 0;
-  bool simulated_stop_ = false;
-};
-
-void Run::open_inputs() {
+void DissectionRun::open_inputs() {
   if (options_.layers.empty()) throw Error("dissect: no layers given");
   if (options_.batch < 1) throw Error("dissect: --batch must be at least 1");
   if (options_.topk < 0 || options_.report_images < 0) throw Error("dissect: --topk must be >= 0");
@@ -158,7 +81,7 @@ void Run::open_inputs() {
   }
 }
 
-void Run::load_or_start() {
+void DissectionRun::load_or_start() {
   nlohmann::ordered_json f;
   f["version"] = 2;
   f["model"] = options_.model.source;
@@ -214,14 +137,14 @@ void Run::load_or_start() {
   save();
 }
 
-void Run::open_caches(bool create) {
+void DissectionRun::open_caches(bool create) {
   caches_.clear();
   for (std::size_t li = 0; li < options_.layers.size(); ++li) caches_.emplace_back(cache_path(li), create);
 }
 
-void Run::save() { checkpoint_.save(serialize_state(state_)); }
+void DissectionRun::save() { checkpoint_.save(serialize_state(state_)); }
 
-void Run::forward_pass() {
+void DissectionRun::forward_pass() {
   progress_.phase = kPhaseForward;
   progress_.total = total_;
   progress_.resumed_from = state_.position;
@@ -251,7 +174,7 @@ void Run::forward_pass() {
   timings_.decode_wait += seconds_since(start) - busy;
 }
 
-void Run::forward_batch(std::vector<BrodenSample>& batch) {
+void DissectionRun::forward_batch(std::vector<BrodenSample>& batch) {
   c10::InferenceMode guard;
   std::vector<Image> pixels;
   pixels.reserve(batch.size());
@@ -347,7 +270,7 @@ void Run::forward_batch(std::vector<BrodenSample>& batch) {
   count_batch();
 }
 
-std::span<const float> Run::read_cache(std::size_t li, std::uint64_t first, std::uint64_t count) {
+std::span<const float> DissectionRun::read_cache(std::size_t li, std::uint64_t first, std::uint64_t count) {
   const std::uint64_t floats = state_.layers[li].image_bytes() / sizeof(float);
   if ((first + count) * floats * sizeof(float) > caches_[li].size()) {
     throw Error("the activation cache " + cache_path(li).string() +
@@ -356,7 +279,7 @@ std::span<const float> Run::read_cache(std::size_t li, std::uint64_t first, std:
   return caches_[li].floats(first * floats, count * floats);
 }
 
-void Run::choose_thresholds() {
+void DissectionRun::choose_thresholds() {
   Stopwatch watch(timings_.thresholds);
   analysis::choose_thresholds(state_.layers, options_.convention, options_.sketch_k, state_.seg_sizes,
                               static_cast<std::size_t>(options_.batch), kRefineMemory,
@@ -374,176 +297,7 @@ void Run::choose_thresholds() {
   save();
 }
 
-void Run::tally_pass() {
-  progress_.phase = kPhaseTally;
-  progress_.total = total_;
-  progress_.resumed_from = state_.position;
-  progress_.done = state_.position;
-  const auto start = std::chrono::steady_clock::now();
-  band_file_ = AppendFile(band_path(), state_.band_bytes);
-  load_bands();
-  std::vector<BrodenSample> batch;
-  labels_->stream(
-      state_.position, total_,
-      [&](BrodenSample&& sample) {
-        if (stopping()) return;
-        batch.push_back(std::move(sample));
-        if (batch.size() == static_cast<std::size_t>(options_.batch)) {
-          tally_batch(batch);
-          batch.clear();
-        }
-      },
-      stop_);
-  if (stopping()) throw DissectCancelled();
-  if (!batch.empty()) tally_batch(batch);
-  settle_thresholds();
-  tally_seconds_ += seconds_since(start);
-  state_.phase = kPhaseReport;
-  save();
-  band_file_ = AppendFile();
-  fs::remove(band_path());
-}
-
-void Run::load_bands() {
-  // Per batch, for each layer and unit with band pixels: (layer, unit, UnitBand).
-  bands_.assign(state_.layers.size(), {});
-  for (std::size_t li = 0; li < state_.layers.size(); ++li) bands_[li].resize(static_cast<std::size_t>(state_.layers[li].units()));
-  if (band_file_.size() == 0) return;
-  const std::vector<std::uint8_t> data = band_file_.read_all();
-  try {
-    std::size_t offset = 0;
-    while (offset < data.size()) {
-      const auto li = bytes::get<std::uint32_t>(data, offset, "band file");
-      const auto unit = bytes::get<std::int32_t>(data, offset, "band file");
-      if (li >= state_.layers.size()) throw std::runtime_error("corrupt layer");
-      const std::vector<int>& unsettled = state_.layers[li].unsettled;
-      if (!std::binary_search(unsettled.begin(), unsettled.end(), unit)) throw std::runtime_error("corrupt unit");
-      bands_[li][static_cast<std::size_t>(unit)].append(UnitBand::deserialize(data, offset));
-    }
-  } catch (const std::runtime_error& e) {
-    throw Error(band_path().string() + " is damaged (" + e.what() + "); delete " + state_dir().string() +
-                " to start over");
-  }
-}
-
-void Run::settle_thresholds() {
-  Stopwatch watch(timings_.tally);
-  for (std::size_t li = 0; li < state_.layers.size(); ++li) {
-    LayerState& layer = state_.layers[li];
-    // Units touch disjoint parts of the tally.
-    std::string failure;
-    std::mutex failure_mutex;
-    parallel_chunks(static_cast<std::int64_t>(layer.unsettled.size()), 8, [&](std::int64_t begin, std::int64_t end) {
-      for (auto i = static_cast<std::size_t>(begin); i < static_cast<std::size_t>(end); ++i) {
-        const int u = layer.unsettled[i];
-        try {
-          layer.thresholds[static_cast<std::size_t>(u)] =
-              settle_unit(layer.tally, u, layer.brackets[i], bands_[li][static_cast<std::size_t>(u)], label_category_);
-        } catch (const std::runtime_error& e) {
-          const std::lock_guard lock(failure_mutex);
-          if (failure.empty()) failure = "unit " + std::to_string(u) + ": " + e.what();
-        }
-      }
-    });
-    if (!failure.empty()) {
-      throw Error("layer " + options_.layers[li] + ", " + failure + "; delete " + state_dir().string() +
-                  " to start over");
-    }
-    layer.unsettled.clear();
-    layer.brackets.clear();
-  }
-  bands_.clear();
-}
-
-void Run::tally_batch(std::vector<BrodenSample>& batch) {
-  c10::InferenceMode guard;
-  const std::uint64_t first = state_.position;
-  for (std::size_t i = 0; i < batch.size(); ++i) {
-    if (first + i >= state_.rows.size() || batch[i].row != state_.rows[first + i]) {
-      throw Error("dataset " + options_.dataset.string() + " changed since the forward pass (index.csv row " +
-                  std::to_string(batch[i].row + 1) + "); delete " + state_dir().string() + " to start over");
-    }
-  }
-  std::vector<ImageLabels> arranged(batch.size());
-  {
-    Stopwatch watch(timings_.labels);
-    at::parallel_for(0, static_cast<std::int64_t>(batch.size()), 1, [&](std::int64_t begin, std::int64_t end) {
-      for (auto i = static_cast<std::size_t>(begin); i < static_cast<std::size_t>(end); ++i) {
-        arranged[i] = arrange_labels(batch[i], static_cast<int>(label_names_.size()));
-      }
-    });
-  }
-  std::vector<std::int32_t> seg_sizes;
-  for (const ImageLabels& labels : arranged) seg_sizes.insert(seg_sizes.end(), {labels.sh, labels.sw});
-  for (std::size_t li = 0; li < state_.layers.size(); ++li) {
-    LayerState& layer = state_.layers[li];
-    const auto units = static_cast<std::size_t>(layer.units());
-    const auto map_size = static_cast<std::size_t>(layer.map_size());
-    const int h = static_cast<int>(layer.shape[1]), w = static_cast<int>(layer.shape[2]);
-    std::span<const float> batch_maps;
-    {
-      Stopwatch watch(timings_.cache);
-      batch_maps = read_cache(li, first, batch.size());
-    }
-    Stopwatch watch(timings_.tally);
-    std::vector<float> thr;
-    for (double t : layer.thresholds) thr.push_back(round_down(t));
-    // Units whose thresholds the tally settles count above their bracket and keep the band aside.
-    std::vector<float> floors(thr);
-    batch_bands_.resize(state_.layers.size());
-    batch_bands_[li].resize(units);
-    for (UnitBand& band : batch_bands_[li]) band.clear();
-    for (std::size_t i = 0; i < layer.unsettled.size(); ++i) {
-      const auto u = static_cast<std::size_t>(layer.unsettled[i]);
-      const BandCutoffs cut = band_cutoffs(layer.brackets[i]);
-      thr[u] = cut.cutoff;
-      floors[u] = cut.floor;
-    }
-    const TallyBands tally_bands{floors, batch_bands_[li]};
-    const TallyBands* banded = layer.unsettled.empty() ? nullptr : &tally_bands;
-    for (const ImageLabels& labels : arranged) tally_image_shared(layer.tally, labels);
-    const auto image_axes = axes_.for_images(h, w, seg_sizes);
-    // Units are independent: LibTorch's threads share them (they idle between forward passes), each
-    // over the whole batch, so that one parallel region serves a layer.
-    parallel_chunks(static_cast<std::int64_t>(units), 8, [&](std::int64_t begin, std::int64_t end) {
-      thread_local TallyScratch scratch;
-      for (std::size_t i = 0; i < batch.size(); ++i) {
-        tally_units(layer.tally, static_cast<int>(begin), static_cast<int>(end),
-                    batch_maps.data() + i * units * map_size, h, w,
-                    *image_axes[i].first, *image_axes[i].second, thr, arranged[i], label_category_, first + i,
-                    scratch, banded);
-      }
-    });
-  }
-  {
-    Stopwatch watch(timings_.checkpoint);
-    std::vector<std::uint8_t> records;
-    for (std::size_t li = 0; li < batch_bands_.size(); ++li) {
-      for (std::size_t u = 0; u < batch_bands_[li].size(); ++u) {
-        if (batch_bands_[li][u].empty()) continue;
-        bytes::put(records, static_cast<std::uint32_t>(li));
-        bytes::put(records, static_cast<std::int32_t>(u));
-        batch_bands_[li][u].serialize(records);
-        bands_[li][u].append(batch_bands_[li][u]);
-      }
-    }
-    band_file_.append(records.data(), records.size());
-    state_.band_bytes = band_file_.size();
-  }
-  state_.position += batch.size();
-  {
-    Stopwatch watch(timings_.checkpoint);
-    save();
-  }
-  progress_.done = state_.position;
-  count_batch();
-  const std::size_t every = static_cast<std::size_t>(std::max(1, options_.partial_every));
-  if (options_.on_partial && (state_.position / batch.size()) % every == 0 && state_.position < total_) {
-    for (std::size_t li = 0; li < state_.layers.size(); ++li) options_.on_partial(layer_result(li));
-  }
-}
-
-LayerResult Run::layer_result(std::size_t li) const {
+LayerResult DissectionRun::layer_result(std::size_t li) const {
   const LayerState& layer = state_.layers[li];
   LayerResult lr;
   lr.layer = options_.layers[li];
@@ -563,7 +317,7 @@ LayerResult Run::layer_result(std::size_t li) const {
   return lr;
 }
 
-DissectionResult Run::result() const {
+DissectionResult DissectionRun::result() const {
   DissectionResult r;
   r.convention = options_.convention;
   r.quantile = convention_quantile(options_.convention);
@@ -581,7 +335,7 @@ DissectionResult Run::result() const {
   return r;
 }
 
-void Run::write_outputs(const DissectionResult& r, bool report) {
+void DissectionRun::write_outputs(const DissectionResult& r, bool report) {
   // Formatting a layer's tables takes longer than writing them: threads share the layers.
   std::vector<std::string> tables(2 * r.layers.size());
   at::parallel_for(0, static_cast<std::int64_t>(tables.size()), 1, [&](std::int64_t begin, std::int64_t end) {
@@ -638,7 +392,7 @@ void Run::write_outputs(const DissectionResult& r, bool report) {
   write_file_atomic(options_.out / "report.html", report_html(r, small, thumbs));
 }
 
-DissectionResult Run::run() {
+DissectionResult DissectionRun::run() {
   progress_.phase = kPhaseStarting;
   {
     Stopwatch watch(timings_.open);
@@ -672,10 +426,10 @@ DissectionResult Run::run() {
   return r;
 }
 
-}  // namespace
+}  // namespace dissect_internal
 
 DissectionResult dissect(const DissectOptions& options, DissectProgress& progress, std::stop_token stop) {
-  Run run(options, progress, std::move(stop));
+  dissect_internal::DissectionRun run(options, progress, std::move(stop));
   return run.run();
 }
 

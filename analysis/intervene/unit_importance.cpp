@@ -345,6 +345,152 @@ std::vector<double> mean_curve(const std::vector<ClassImportance>& classes,
   return mean;
 }
 
+// The number of units of `layer`, from the first train image.
+int count_units(Model& model, const std::string& layer, const ClassImages& train) {
+  Image first = train.read(0);
+  ForwardRequest tap;
+  tap.taps = {layer};
+  tap.want_output = false;
+  const at::Tensor act =
+      model.forward(model.prepare(std::span<const Image>(&first, 1)), tap).taps[0];
+  if (act.dim() < 2) throw Error("layer " + layer + " has no units to ablate");
+  return int(act.size(1));
+}
+
+// Config 0 is the unablated model; config u + 1 zeroes unit u alone.
+at::Tensor single_unit_keep(std::size_t units) {
+  at::Tensor single = at::ones({std::int64_t(units) + 1, std::int64_t(units)}, at::kFloat);
+  for (std::size_t u = 0; u < units; ++u) single[std::int64_t(u) + 1][std::int64_t(u)] = 0.0f;
+  return single;
+}
+
+// Each class's accuracy and margin drops from the single-unit ablations on train, and its units
+// ranked by them.
+void rank_units(ImportanceResult& r, const ClassImages& train, const ClassImages& val,
+                const AblationCounts& on_train) {
+  const std::size_t k_classes = train.classes().size();
+  const auto units = std::size_t(r.units);
+  const std::vector<std::size_t> val_counts = val.class_counts();
+  r.classes.resize(k_classes);
+  for (std::size_t c = 0; c < k_classes; ++c) {
+    ClassImportance& ci = r.classes[c];
+    ci.name = train.classes()[c];
+    ci.train_images = std::size_t(on_train.per_class[c]);
+    ci.val_images = val_counts[c];
+    ci.train_accuracy = on_train.balanced_accuracy(0, c);
+    const double base_lp = on_train.mean_log_prob(0, c);
+    for (std::size_t u = 0; u < units; ++u) {
+      ci.drop.push_back(ci.train_accuracy - on_train.balanced_accuracy(u + 1, c));
+      ci.margin_drop.push_back(base_lp - on_train.mean_log_prob(u + 1, c));
+    }
+    ci.ranking.resize(units);
+    std::iota(ci.ranking.begin(), ci.ranking.end(), 0);
+    std::stable_sort(ci.ranking.begin(), ci.ranking.end(), [&](int a, int b) {
+      const double da = zero_if_nan(ci.drop[std::size_t(a)]), db = zero_if_nan(ci.drop[std::size_t(b)]);
+      if (da != db) return da > db;
+      return zero_if_nan(ci.margin_drop[std::size_t(a)]) > zero_if_nan(ci.margin_drop[std::size_t(b)]);
+    });
+  }
+}
+
+// Config rep * kk + k removes the first k units of random order rep (seeded seed + rep).
+at::Tensor random_order_keep(std::uint64_t seed, std::size_t repeats, std::size_t kk,
+                             std::size_t units) {
+  std::vector<float> keep(repeats * kk * units, 1.0f);
+  for (std::size_t rep = 0; rep < repeats; ++rep) {
+    std::vector<std::size_t> order(units);
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    std::mt19937_64 rng(seed + rep);
+    std::shuffle(order.begin(), order.end(), rng);
+    for (std::size_t k = 0; k < kk; ++k) {
+      float* row = &keep[(rep * kk + k) * units];
+      for (std::size_t i = 0; i < k; ++i) row[order[i]] = 0.0f;
+    }
+  }
+  const std::int64_t rows = std::int64_t(keep.size() / units);
+  return at::from_blob(keep.data(), {rows, std::int64_t(units)}, at::kFloat).clone();
+}
+
+// Config 2k removes the top k units of `ranking`; config 2k + 1 keeps only them.
+at::Tensor class_curve_keep(const std::vector<int>& ranking, std::size_t kk, std::size_t units) {
+  std::vector<float> keep(kk * 2 * units, 1.0f);
+  for (std::size_t k = 0; k < kk; ++k) {
+    float* removed = &keep[k * 2 * units];
+    float* kept = removed + units;
+    std::fill(kept, kept + units, 0.0f);
+    for (std::size_t i = 0; i < k; ++i) {
+      removed[std::size_t(ranking[i])] = 0.0f;
+      kept[std::size_t(ranking[i])] = 1.0f;
+    }
+  }
+  return at::from_blob(keep.data(), {std::int64_t(kk * 2), std::int64_t(units)}, at::kFloat)
+      .clone();
+}
+
+// Class c's removed, kept and random curves on val.
+void fill_curves(ClassImportance& ci, std::size_t c, const AblationCounts& on_val,
+                 const std::optional<AblationCounts>& on_random, int random_repeats,
+                 std::size_t kk) {
+  for (std::size_t k = 0; k < kk; ++k) {
+    ci.removed.push_back(on_val.balanced_accuracy(k * 2, c));
+    ci.kept.push_back(on_val.balanced_accuracy(k * 2 + 1, c));
+    double sum = 0.0;
+    for (std::size_t rep = 0; rep < std::size_t(random_repeats); ++rep) {
+      sum += on_random->balanced_accuracy(rep * kk + k, c);
+    }
+    ci.random.push_back(random_repeats > 0 ? sum / random_repeats : kNaN);
+  }
+  ci.val_accuracy = ci.removed[0];
+}
+
+// Phase 2: curves on val. First the random orders shared by every class; then per class, so that
+// each class's curves are final (and reported) as soon as they are run: k = 0..K top-k removed
+// and all but top-k removed. The val activations at the layer are computed once when they fit.
+void measure_curves(ImportanceResult& r, Model& model, const ClassImages& val,
+                    const ImportanceOptions& o, ImportanceProgress& progress,
+                    const std::stop_token& stop) {
+  const auto units = std::size_t(r.units);
+  const std::size_t k_classes = r.classes.size();
+  r.curve_k = std::clamp(o.curve_k, 0, r.units);
+  const auto kk = std::size_t(r.curve_k) + 1;
+  const std::size_t runs = k_classes + (r.random_repeats > 0 ? 1 : 0);
+  // Counts first, so that a poll never sees phase 2 with phase 1's counts.
+  progress.done = 0;
+  progress.total = val.size() * runs;
+  progress.phase = 2;
+  LayerCache cache;
+  std::size_t run = 0;
+  std::optional<AblationCounts> on_random;
+  if (r.random_repeats > 0) {
+    const at::Tensor keep_t = random_order_keep(o.seed, std::size_t(r.random_repeats), kk, units);
+    on_random = run_ablations(model, o.layer, val, keep_t, o, progress, stop, r.ablated_samples,
+                              &cache, val.size() * run++);
+  }
+  for (std::size_t c = 0; c < k_classes; ++c) {
+    ClassImportance& ci = r.classes[c];
+    const at::Tensor keep_t = class_curve_keep(ci.ranking, kk, units);
+    const AblationCounts on_val = run_ablations(model, o.layer, val, keep_t, o, progress, stop,
+                                                r.ablated_samples, &cache, val.size() * run++);
+    fill_curves(ci, c, on_val, on_random, r.random_repeats, kk);
+    if (o.on_class) o.on_class(ci);
+  }
+  r.mean_removed = mean_curve(r.classes, &ClassImportance::removed, kk);
+  r.mean_kept = mean_curve(r.classes, &ClassImportance::kept, kk);
+  r.mean_random = mean_curve(r.classes, &ClassImportance::random, kk);
+}
+
+// Per unit, the classes with train images whose top n it is in.
+void count_top_n(ImportanceResult& r) {
+  const auto units = std::size_t(r.units);
+  r.top_n_count.assign(units, 0);
+  for (const auto& ci : r.classes) {
+    if (ci.train_images == 0) continue;
+    for (std::size_t i = 0; i < std::min(units, std::size_t(r.top_n)); ++i) {
+      ++r.top_n_count[std::size_t(ci.ranking[i])];
+    }
+  }
+}
+
 }  // namespace
 
 ImportanceResult measure_importance(const ImportanceOptions& o, ImportanceProgress& progress,
@@ -384,114 +530,16 @@ ImportanceResult measure_importance(const ImportanceOptions& o, ImportanceProgre
   c10::InferenceMode guard;
   // Phase 1: every single-unit ablation on train; config 0 is the unablated model.
   progress.phase = 1;
-  {
-    Image first = train.read(0);
-    ForwardRequest tap;
-    tap.taps = {o.layer};
-    tap.want_output = false;
-    const at::Tensor act = model->forward(model->prepare(std::span<const Image>(&first, 1)), tap).taps[0];
-    if (act.dim() < 2) throw Error("layer " + o.layer + " has no units to ablate");
-    r.units = int(act.size(1));
-  }
-  const auto units = std::size_t(r.units);
-  at::Tensor single = at::ones({std::int64_t(units) + 1, std::int64_t(units)}, at::kFloat);
-  for (std::size_t u = 0; u < units; ++u) single[std::int64_t(u) + 1][std::int64_t(u)] = 0.0f;
+  r.units = count_units(*model, o.layer, train);
   progress.done = 0;
   progress.total = train.size();
   const AblationCounts on_train =
-      run_ablations(*model, o.layer, train, single, o, progress, stop, r.ablated_samples);
+      run_ablations(*model, o.layer, train, single_unit_keep(std::size_t(r.units)), o, progress,
+                    stop, r.ablated_samples);
+  rank_units(r, train, val, on_train);
 
-  const std::vector<std::size_t> val_counts = val.class_counts();
-  r.classes.resize(k_classes);
-  for (std::size_t c = 0; c < k_classes; ++c) {
-    ClassImportance& ci = r.classes[c];
-    ci.name = train.classes()[c];
-    ci.train_images = std::size_t(on_train.per_class[c]);
-    ci.val_images = val_counts[c];
-    ci.train_accuracy = on_train.balanced_accuracy(0, c);
-    const double base_lp = on_train.mean_log_prob(0, c);
-    for (std::size_t u = 0; u < units; ++u) {
-      ci.drop.push_back(ci.train_accuracy - on_train.balanced_accuracy(u + 1, c));
-      ci.margin_drop.push_back(base_lp - on_train.mean_log_prob(u + 1, c));
-    }
-    ci.ranking.resize(units);
-    std::iota(ci.ranking.begin(), ci.ranking.end(), 0);
-    std::stable_sort(ci.ranking.begin(), ci.ranking.end(), [&](int a, int b) {
-      const double da = zero_if_nan(ci.drop[std::size_t(a)]), db = zero_if_nan(ci.drop[std::size_t(b)]);
-      if (da != db) return da > db;
-      return zero_if_nan(ci.margin_drop[std::size_t(a)]) > zero_if_nan(ci.margin_drop[std::size_t(b)]);
-    });
-  }
-
-  // Phase 2: curves on val. First the random orders shared by every class; then per class, so that
-  // each class's curves are final (and reported) as soon as they are run: k = 0..K top-k removed
-  // and all but top-k removed. The val activations at the layer are computed once when they fit.
-  r.curve_k = std::clamp(o.curve_k, 0, r.units);
-  const auto kk = std::size_t(r.curve_k) + 1;
-  const std::size_t runs = k_classes + (r.random_repeats > 0 ? 1 : 0);
-  // Counts first, so that a poll never sees phase 2 with phase 1's counts.
-  progress.done = 0;
-  progress.total = val.size() * runs;
-  progress.phase = 2;
-  LayerCache cache;
-  std::size_t run = 0;
-  std::optional<AblationCounts> on_random;
-  if (r.random_repeats > 0) {
-    std::vector<float> keep(std::size_t(r.random_repeats) * kk * units, 1.0f);
-    for (std::size_t rep = 0; rep < std::size_t(r.random_repeats); ++rep) {
-      std::vector<std::size_t> order(units);
-      std::iota(order.begin(), order.end(), std::size_t{0});
-      std::mt19937_64 rng(o.seed + rep);
-      std::shuffle(order.begin(), order.end(), rng);
-      for (std::size_t k = 0; k < kk; ++k) {
-        float* row = &keep[(rep * kk + k) * units];
-        for (std::size_t i = 0; i < k; ++i) row[order[i]] = 0.0f;
-      }
-    }
-    const at::Tensor keep_t =
-        at::from_blob(keep.data(), {std::int64_t(keep.size() / units), std::int64_t(units)}, at::kFloat).clone();
-    on_random = run_ablations(*model, o.layer, val, keep_t, o, progress, stop, r.ablated_samples, &cache,
-                              val.size() * run++);
-  }
-  for (std::size_t c = 0; c < k_classes; ++c) {
-    ClassImportance& ci = r.classes[c];
-    std::vector<float> keep(kk * 2 * units, 1.0f);
-    for (std::size_t k = 0; k < kk; ++k) {
-      float* removed = &keep[k * 2 * units];
-      float* kept = removed + units;
-      std::fill(kept, kept + units, 0.0f);
-      for (std::size_t i = 0; i < k; ++i) {
-        removed[std::size_t(ci.ranking[i])] = 0.0f;
-        kept[std::size_t(ci.ranking[i])] = 1.0f;
-      }
-    }
-    const at::Tensor keep_t =
-        at::from_blob(keep.data(), {std::int64_t(kk * 2), std::int64_t(units)}, at::kFloat).clone();
-    const AblationCounts on_val = run_ablations(*model, o.layer, val, keep_t, o, progress, stop,
-                                                r.ablated_samples, &cache, val.size() * run++);
-    for (std::size_t k = 0; k < kk; ++k) {
-      ci.removed.push_back(on_val.balanced_accuracy(k * 2, c));
-      ci.kept.push_back(on_val.balanced_accuracy(k * 2 + 1, c));
-      double sum = 0.0;
-      for (std::size_t rep = 0; rep < std::size_t(r.random_repeats); ++rep) {
-        sum += on_random->balanced_accuracy(rep * kk + k, c);
-      }
-      ci.random.push_back(r.random_repeats > 0 ? sum / r.random_repeats : kNaN);
-    }
-    ci.val_accuracy = ci.removed[0];
-    if (o.on_class) o.on_class(ci);
-  }
-  r.mean_removed = mean_curve(r.classes, &ClassImportance::removed, kk);
-  r.mean_kept = mean_curve(r.classes, &ClassImportance::kept, kk);
-  r.mean_random = mean_curve(r.classes, &ClassImportance::random, kk);
-
-  r.top_n_count.assign(units, 0);
-  for (const auto& ci : r.classes) {
-    if (ci.train_images == 0) continue;
-    for (std::size_t i = 0; i < std::min(units, std::size_t(r.top_n)); ++i) {
-      ++r.top_n_count[std::size_t(ci.ranking[i])];
-    }
-  }
+  measure_curves(r, *model, val, o, progress, stop);
+  count_top_n(r);
   summarize_interpretability(r, o.dissection, o.iou_with_label_category ? "" : o.label_category);
   progress.phase = 3;
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

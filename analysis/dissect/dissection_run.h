@@ -1,0 +1,111 @@
+// Internal to dissect(): the resumable run that dissection.cpp (setup, pass 1, thresholds, outputs)
+// and dissection_tally.cpp (pass 2) share. Not for use outside those two files.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <span>
+#include <stop_token>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "analysis/data/activation_cache.h"
+#include "analysis/data/broden_dataset.h"
+#include "analysis/data/checkpoint_file.h"
+#include "analysis/data/file_write.h"
+#include "analysis/dissect/dissection.h"
+#include "analysis/dissect/dissection_report.h"
+#include "analysis/dissect/dissection_state.h"
+#include "analysis/dissect/threshold_band.h"
+#include "analysis/dissect/upsample.h"
+#include "analysis/model/model.h"
+
+namespace unitscope::analysis::dissect_internal {
+
+inline double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// Adds the time until it goes out of scope to `total`.
+class Stopwatch {
+ public:
+  explicit Stopwatch(double& total) : total_(total) {}
+  ~Stopwatch() { total_ += seconds_since(start_); }
+  Stopwatch(const Stopwatch&) = delete;
+  Stopwatch& operator=(const Stopwatch&) = delete;
+
+ private:
+  double& total_;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+};
+
+// One dissect() call, from opening its inputs to writing its outputs; its state is checkpointed
+// after every batch so that a later call resumes it.
+class DissectionRun {
+ public:
+  DissectionRun(const DissectOptions& options, DissectProgress& progress, std::stop_token stop)
+      : options_(options), progress_(progress), stop_(std::move(stop)), checkpoint_(state_checkpoint(state_dir())) {}
+
+  DissectionResult run();
+
+ private:
+  void open_inputs();
+  void load_or_start();
+  void save();
+  void forward_pass();
+  void forward_batch(std::vector<BrodenSample>& batch);
+  void choose_thresholds();
+  // Pass 2, in dissection_tally.cpp.
+  void tally_pass();
+  void tally_batch(std::vector<BrodenSample>& batch);
+  void load_bands();
+  void settle_thresholds();
+
+  void open_caches(bool create);
+  std::span<const float> read_cache(std::size_t li, std::uint64_t first, std::uint64_t count);
+  LayerResult layer_result(std::size_t li) const;
+  DissectionResult result() const;
+  void write_outputs(const DissectionResult& result, bool report);
+
+  std::filesystem::path state_dir() const { return options_.out / ".dissect"; }
+  std::filesystem::path band_path() const { return state_dir() / "band.bin"; }
+  std::filesystem::path cache_path(std::size_t li) const {
+    return state_dir() / (layer_dir_name(options_.layers[li]) + ".f32");
+  }
+  bool stopping() const { return stop_.stop_requested() || simulated_stop_; }
+  void count_batch() {
+    ++batches_;
+    if (options_.stop_after_batches > 0 && batches_ >= options_.stop_after_batches) simulated_stop_ = true;
+  }
+
+  const DissectOptions& options_;
+  DissectProgress& progress_;
+  std::stop_token stop_;
+  CheckpointFile checkpoint_;
+  std::unique_ptr<Model> model_;
+  std::optional<BrodenDataset> images_;
+  std::optional<BrodenDataset> labels_;
+  std::uint64_t total_ = 0;
+  std::vector<std::string> categories_;
+  std::vector<std::string> label_names_;
+  std::vector<int> label_category_;
+  State state_;
+  double forward_seconds_ = 0.0;
+  double tally_seconds_ = 0.0;
+  double model_seconds_ = 0.0;
+  DissectTimings timings_;
+  std::vector<ActivationCache> caches_;  // per layer, open until the report is written
+  BilinearAxes axes_;  // the tally's
+  AppendFile band_file_;  // the tally's band pixels, batch by batch (threshold_band.h)
+  std::vector<std::vector<UnitBand>> bands_;        // per layer and unit: so far
+  std::vector<std::vector<UnitBand>> batch_bands_;  // per layer and unit: one batch's; reused
+  std::size_t batches_ = 0;
+  bool simulated_stop_ = false;
+};
+
+}  // namespace unitscope::analysis::dissect_internal
