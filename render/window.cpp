@@ -2,6 +2,9 @@
 
 #include "render/vulkan_error.h"
 
+#include <algorithm>
+#include <atomic>
+
 #define GLFW_INCLUDE_VULKAN
 #include <GLFW/glfw3.h>
 
@@ -9,7 +12,8 @@ namespace unitscope::render {
 namespace {
 
 int g_windows = 0;
-bool g_initialised = false;
+// Atomic because wake() may be called from worker threads.
+std::atomic<bool> g_initialised{false};
 
 void ensure_glfw() {
   if (g_initialised) return;
@@ -36,6 +40,22 @@ Window::Window(const std::string& title, int width, int height) {
     throw VulkanError(std::string("cannot create a window: ") + (why ? why : "unknown GLFW error"));
   }
   ++g_windows;
+  glfwSetWindowUserPointer(window_, this);
+  glfwSetCursorPosCallback(window_, [](GLFWwindow* w, double, double) { count_event(w); });
+  glfwSetMouseButtonCallback(window_, [](GLFWwindow* w, int, int, int) { count_event(w); });
+  glfwSetScrollCallback(window_, [](GLFWwindow* w, double, double) { count_event(w); });
+  glfwSetKeyCallback(window_, [](GLFWwindow* w, int, int, int, int) { count_event(w); });
+  glfwSetCharCallback(window_, [](GLFWwindow* w, unsigned) { count_event(w); });
+  glfwSetCursorEnterCallback(window_, [](GLFWwindow* w, int) { count_event(w); });
+  glfwSetWindowFocusCallback(window_, [](GLFWwindow* w, int) { count_event(w); });
+  glfwSetWindowIconifyCallback(window_, [](GLFWwindow* w, int) { count_event(w); });
+  glfwSetFramebufferSizeCallback(window_, [](GLFWwindow* w, int, int) { count_event(w); });
+  glfwSetWindowRefreshCallback(window_, [](GLFWwindow* w) { count_event(w); });
+  glfwSetWindowCloseCallback(window_, [](GLFWwindow* w) { count_event(w); });
+}
+
+void Window::count_event(GLFWwindow* window) {
+  if (auto* self = static_cast<Window*>(glfwGetWindowUserPointer(window))) ++self->events_;
 }
 
 Window::~Window() {
@@ -54,6 +74,7 @@ VkExtent2D Window::framebuffer_extent() const {
 }
 
 bool Window::iconified() const { return glfwGetWindowAttrib(window_, GLFW_ICONIFIED) == GLFW_TRUE; }
+bool Window::focused() const { return glfwGetWindowAttrib(window_, GLFW_FOCUSED) == GLFW_TRUE; }
 bool Window::should_close() const { return glfwWindowShouldClose(window_) == GLFW_TRUE; }
 void Window::request_close() { glfwSetWindowShouldClose(window_, GLFW_TRUE); }
 void Window::set_size(int width, int height) { glfwSetWindowSize(window_, width, height); }
@@ -75,5 +96,18 @@ std::vector<std::string> Window::required_instance_extensions() {
 }
 
 void Window::poll_events() { glfwPollEvents(); }
+
+void Window::wait_events(double timeout_seconds) {
+  if (timeout_seconds < 0)
+    glfwWaitEvents();
+  else if (timeout_seconds > 0)
+    glfwWaitEventsTimeout(timeout_seconds);
+  else
+    glfwPollEvents();
+}
+
+void Window::wake() {
+  if (g_initialised) glfwPostEmptyEvent();
+}
 
 }  // namespace unitscope::render

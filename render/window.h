@@ -3,6 +3,7 @@
 
 #include <vulkan/vulkan.h>
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -33,9 +34,23 @@ class Window {
   // Instance extensions the surface needs; initialises GLFW if needed (throws if no display).
   static std::vector<std::string> required_instance_extensions();
   static void poll_events();
+  // Sleeps until an event arrives, or at most `timeout_seconds` (< 0: no limit), then handles the
+  // events. An idle app waits here instead of drawing frames nobody needs.
+  static void wait_events(double timeout_seconds);
+  // Wakes a wait_events() on the main thread; safe from any thread.
+  static void wake();
+
+  bool focused() const;
+  // Counts the events this window received (input, resize, focus, iconify, expose): the loop draws
+  // a few more frames after each, and nothing once they stop. Callbacks that ImGui's GLFW backend
+  // installs later chain to these.
+  std::uint64_t event_count() const { return events_; }
 
  private:
+  static void count_event(GLFWwindow* window);
+
   GLFWwindow* window_ = nullptr;
+  std::uint64_t events_ = 0;
 };
 
 }  // namespace unitscope::render

@@ -59,7 +59,7 @@ void BM_StudioFrame(benchmark::State& state) {
   headless.finish();
   state.counters["fps"] = benchmark::Counter(double(state.iterations()), benchmark::Counter::kIsRate);
   state.counters["inferences"] = benchmark::Counter(double(studio.frame_serial() - answered_before), benchmark::Counter::kIsRate);
-  state.counters["inference_ms"] = studio.times.inference_ms;
+  state.counters["inference_ms"] = studio.times().inference_ms;
 }
 
 void BM_GanToggle(benchmark::State& state) {

@@ -4,11 +4,13 @@
 #include <imgui_impl_glfw.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
 #include <fstream>
+#include <limits>
 #include <optional>
 
 #include "engine/studio/image_cache.h"
@@ -16,6 +18,7 @@
 #include "engine/studio/studio.h"
 #include "engine/studio/studio_capture.h"
 #include "engine/studio/studio_dissection.h"
+#include "engine/app/frame_pacing.h"
 #include "engine/app/studio_frame.h"
 #include "engine/studio/studio_settings.h"
 #include "engine/app/studio_ui.h"
@@ -88,7 +91,7 @@ void ensure_dissection(Studio& studio, bool quiet) {
   analysis::DissectProgress progress;
   run_studio_dissection(r, progress);
   studio.reload_dissection();
-  if (!studio.dissection() && !studio.dissection_error.empty()) throw std::runtime_error(studio.dissection_error);
+  if (!studio.dissection() && !studio.dissection_error().empty()) throw std::runtime_error(studio.dissection_error());
 }
 
 }  // namespace
@@ -99,6 +102,97 @@ std::string no_display_message() {
          "  eval, world, layers, and `unitscope record --script S.json --out talk.mp4`.\n"
          "  To run the studio without a screen: xvfb-run -a -s \"-screen 0 1280x720x24\" unitscope\n";
 }
+
+namespace {
+
+// One studio window's run: what the loop draws with, in construction order (destroyed in reverse).
+struct WindowedStudio {
+  WindowedStudio(const StudioRunOptions& o, StudioSettings settings, const render::ContextOptions& context_options,
+                 int width, int height)
+      : context(context_options),
+        window("unitscope studio", width, height),
+        glfw_backend(window),
+        presenter(context, window, o.vsync),
+        studio(std::move(settings), o.frames > 0),
+        gpu(context, studio, &capture) {}
+
+  render::Context context;
+  render::Window window;
+  GlfwBackendScope glfw_backend;
+  render::Presenter presenter;
+  Studio studio;
+  StudioCapture capture;
+  StudioGpu gpu;
+};
+
+// Anything that moves without input, so the loop must keep drawing at full rate.
+bool studio_busy(const WindowedStudio& w, bool script_playing) {
+  return script_playing || w.studio.computing() || w.studio.source().playing() || w.studio.source().opening() ||
+         w.capture.recording() || w.capture.ring_seconds() > 0;
+}
+
+// The moment a timed element needs its next frame: a caption's end, a text cursor's blink.
+double next_timer(const Studio& studio, double now) {
+  double t = std::numeric_limits<double>::infinity();
+  if (!studio.caption().empty() && studio.caption_until() > now) t = studio.caption_until();
+  if (ImGui::GetCurrentContext() && ImGui::GetIO().WantTextInput) t = std::min(t, now + 0.5);
+  return t;
+}
+
+// Records and presents one frame. Returns false when the swapchain skipped it.
+bool render_frame(WindowedStudio& w, double now, bool screenshot_frame, std::optional<render::CapturedFrame>& shot) {
+  render::Frame& frame = w.gpu.renderer.begin_frame();
+  if (!w.presenter.acquire(frame, w.window.framebuffer_extent())) {
+    w.gpu.renderer.end_frame();
+    return false;
+  }
+  StudioCapture& capture = w.capture;
+  if (auto still = capture.take_still_request()) {
+    const ViewLayout& v = w.gpu.views.layout(ViewId::kViewport);
+    const VkExtent2D extent{std::uint32_t(std::max(v.width, 64) * still->second),
+                            std::uint32_t(std::max(v.height, 64) * still->second)};
+    w.gpu.views.render_still(frame, w.studio, extent, [&capture, path = still->first](render::CapturedFrame&& f) {
+      capture.still_done(path, std::move(f));
+    });
+  }
+  render::OffscreenTarget& target = w.presenter.target();
+  w.gpu.record(frame, w.studio, target);
+  if (capture.wants_viewport_frame(now))
+    w.gpu.views.read_back(frame, ViewId::kViewport,
+                          [&capture, now](render::CapturedFrame&& f) { capture.consume_viewport(std::move(f), now); });
+  if (capture.wants_window_frame(now))
+    target.read_back(frame, [&capture, now](render::CapturedFrame&& f) { capture.consume_window(std::move(f), now); });
+  if (screenshot_frame) target.read_back(frame, [&shot](render::CapturedFrame&& f) { shot = std::move(f); });
+  w.presenter.present(w.gpu.renderer, frame);
+  return true;
+}
+
+void update_times(FrameTimes& t, double frame_start_s, double ui_seconds, double total_seconds, double& last_start) {
+  t.ui_ms = ui_seconds * 1e3;
+  t.upload_ms = (total_seconds - ui_seconds) * 1e3;
+  t.frame_ms = (frame_start_s - last_start) * 1e3;
+  last_start = frame_start_s;
+  if (t.frame_ms > 0) t.fps = t.fps <= 0 ? 1e3 / t.frame_ms : 0.95 * t.fps + 0.05 * (1e3 / t.frame_ms);
+}
+
+// Writes the window size, imgui.ini and studio.json; a failure is reported, never fatal.
+void save_on_exit(const WindowedStudio& w, bool fixed_step, const std::filesystem::path& ini,
+                  const std::filesystem::path& settings_file) {
+  StudioSettings settings = w.studio.settings;
+  const VkExtent2D extent = w.window.framebuffer_extent();
+  if (!fixed_step && extent.width > 0 && extent.height > 0) {
+    settings.window_width = int(extent.width);
+    settings.window_height = int(extent.height);
+  }
+  try {
+    ImGui::SaveIniSettingsToDisk(ini.string().c_str());
+    save_settings(settings_file, settings);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "unitscope: settings not saved: %s\n", e.what());
+  }
+}
+
+}  // namespace
 
 int run_studio(const StudioRunOptions& o) {
   if (!display_available()) {
@@ -115,31 +209,23 @@ int run_studio(const StudioRunOptions& o) {
   if (!o.script.empty()) player.emplace(load_script(o.script));
   const bool fixed_step = o.frames > 0;
 
-  std::vector<std::string> extensions;
+  render::ContextOptions context_options;
   try {
-    extensions = render::Window::required_instance_extensions();
+    context_options.instance_extensions = render::Window::required_instance_extensions();
   } catch (const std::exception& e) {
     std::fprintf(stderr, "%s  (%s)\n", no_display_message().c_str(), e.what());
     return 2;
   }
-  render::ContextOptions context_options;
-  context_options.instance_extensions = extensions;
   context_options.swapchain = true;
-  render::Context context(context_options);
-  const int width = fixed_step ? o.width : settings.window_width;
-  const int height = fixed_step ? o.height : settings.window_height;
-  render::Window window("unitscope studio", width, height);
+  // ImGui keeps a pointer to the ini path until its context is destroyed, so the path outlives it.
+  const std::string ini = (config / "imgui.ini").string();
   ImGuiScope imgui_scope;
-  std::string ini = (config / "imgui.ini").string();
   if (o.remember) {
     std::filesystem::create_directories(config);
     ImGui::GetIO().IniFilename = ini.c_str();
   }
-  GlfwBackendScope glfw_backend(window);
-  render::Presenter presenter(context, window, o.vsync);
-  Studio studio(settings, fixed_step);
-  StudioCapture capture;
-  StudioGpu gpu(context, studio, &capture);
+  WindowedStudio w(o, settings, context_options, fixed_step ? o.width : settings.window_width,
+                   fixed_step ? o.height : settings.window_height);
 
   const auto start = std::chrono::steady_clock::now();
   std::int64_t script_frame = -1;
@@ -147,64 +233,50 @@ int run_studio(const StudioRunOptions& o) {
   nlohmann::json screenshot_meta;
   double last_frame_start = 0.0;
   int exit_code = 0;
-  for (std::int64_t n = 0; !window.should_close() && (o.frames <= 0 || n < o.frames); ++n) {
-    render::Window::poll_events();
+  FramePacer pacer;
+  auto pacing = [&](double now) {
+    PacingState p;
+    p.fixed_step = fixed_step;
+    p.minimised = w.window.framebuffer_extent().width == 0;
+    p.busy = studio_busy(w, player && script_frame + 1 < player->script().frame_count());
+    p.events = w.window.event_count();
+    p.now = now;
+    p.next_timer = next_timer(w.studio, now);
+    return p;
+  };
+  for (std::int64_t n = 0; !w.window.should_close() && (o.frames <= 0 || n < o.frames);) {
+    render::Window::wait_events(pacer.wait_seconds(pacing(seconds_since(start))));
     const double now = fixed_step ? double(n) * kFixedStep : seconds_since(start);
     try {
       if (player) {
         const auto target = fixed_step ? n : std::int64_t(now * player->script().fps);
-        while (script_frame < target) player->apply_frame(++script_frame, studio);
+        while (script_frame < target) player->apply_frame(++script_frame, w.studio);
       }
     } catch (const std::exception& e) {
-      studio.inference_error = e.what();
+      w.studio.set_inference_error(e.what());
       player.reset();
       exit_code = fixed_step ? 1 : 0;
     }
+    if (!pacer.should_draw(pacing(now))) continue;
     const auto frame_start = std::chrono::steady_clock::now();
-    studio.update(now);
+    w.studio.update(now);
     ImGui_ImplGlfw_NewFrame();
     if (fixed_step) ImGui::GetIO().DeltaTime = float(kFixedStep);
     ImGui::NewFrame();
-    gpu.ui.draw();
+    w.gpu.ui.draw();
     ImGui::Render();
-    const bool last = o.frames > 0 && n + 1 == o.frames;
-    if (last && !o.screenshot.empty()) screenshot_meta = describe_frame(gpu.ui, gpu.views, studio);
+    const bool shot = o.frames > 0 && n + 1 == o.frames && !o.screenshot.empty();
+    if (shot) screenshot_meta = describe_frame(w.gpu.ui, w.gpu.views, w.studio);
     const double ui_done = seconds_since(frame_start);
-
-    render::Frame& frame = gpu.renderer.begin_frame();
-    if (!presenter.acquire(frame, window.framebuffer_extent())) {
-      gpu.renderer.end_frame();
-      continue;
-    }
-    if (auto still = capture.take_still_request()) {
-      const ViewLayout& v = gpu.views.layout(ViewId::kViewport);
-      const VkExtent2D extent{std::uint32_t(std::max(v.width, 64) * still->second),
-                              std::uint32_t(std::max(v.height, 64) * still->second)};
-      gpu.views.render_still(frame, studio, extent, [&capture, path = still->first](render::CapturedFrame&& f) {
-        capture.still_done(path, std::move(f));
-      });
-    }
-    render::OffscreenTarget& target = presenter.target();
-    gpu.record(frame, studio, target);
-    if (capture.wants_viewport_frame(now))
-      gpu.views.read_back(frame, ViewId::kViewport,
-                          [&capture, now](render::CapturedFrame&& f) { capture.consume_viewport(std::move(f), now); });
-    if (capture.wants_window_frame(now))
-      target.read_back(frame, [&capture, now](render::CapturedFrame&& f) { capture.consume_window(std::move(f), now); });
-    if (last && !o.screenshot.empty())
-      target.read_back(frame, [&screenshot](render::CapturedFrame&& f) { screenshot = std::move(f); });
-    presenter.present(gpu.renderer, frame);
-
-    FrameTimes& t = studio.times;
-    t.ui_ms = ui_done * 1e3;
-    t.upload_ms = (seconds_since(frame_start) - ui_done) * 1e3;
-    const double frame_start_s = std::chrono::duration<double>(frame_start - start).count();
-    t.frame_ms = (frame_start_s - last_frame_start) * 1e3;
-    last_frame_start = frame_start_s;
-    if (t.frame_ms > 0) t.fps = t.fps <= 0 ? 1e3 / t.frame_ms : 0.95 * t.fps + 0.05 * (1e3 / t.frame_ms);
+    ++n;
+    if (!render_frame(w, now, shot, screenshot)) continue;
+    FrameTimes times = w.studio.times();
+    update_times(times, std::chrono::duration<double>(frame_start - start).count(), ui_done,
+                 seconds_since(frame_start), last_frame_start);
+    w.studio.set_frame_times(times);
   }
-  gpu.renderer.wait_idle();
-  capture.stop();
+  w.gpu.renderer.wait_idle();
+  w.capture.stop();
   if (!o.screenshot.empty()) {
     if (!screenshot) {
       std::fprintf(stderr, "unitscope: no frame was rendered for the screenshot %s\n", o.screenshot.string().c_str());
@@ -212,21 +284,9 @@ int run_studio(const StudioRunOptions& o) {
     }
     write_screenshot(o.screenshot, *screenshot, screenshot_meta);
   }
-  if (o.remember) {
-    const VkExtent2D extent = window.framebuffer_extent();
-    const int w = int(extent.width), h = int(extent.height);
-    if (!fixed_step && w > 0 && h > 0) {
-      studio.settings.window_width = w;
-      studio.settings.window_height = h;
-    }
-    try {
-      ImGui::SaveIniSettingsToDisk(ini.c_str());
-      save_settings(settings_file, studio.settings);
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "unitscope: settings not saved: %s\n", e.what());
-    }
-  }
-  if (!studio.inference_error.empty() && exit_code) std::fprintf(stderr, "unitscope: %s\n", studio.inference_error.c_str());
+  if (o.remember) save_on_exit(w, fixed_step, ini, settings_file);
+  if (!w.studio.inference_error().empty() && exit_code)
+    std::fprintf(stderr, "unitscope: %s\n", w.studio.inference_error().c_str());
   return exit_code;
 }
 

@@ -6,10 +6,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <mutex>
 #include <span>
 #include <string>
-#include <thread>
 #include <utility>
 #include <vector>
 
@@ -130,33 +128,6 @@ void draw_curves(const CurveSet& curves, ImVec2 size) {
 
 }  // namespace
 
-struct AblationPanel::Run {
-  analysis::ImportanceProgress progress;
-  std::string model;  // StudioSettings::model
-  std::string layer;
-
-  std::mutex mutex;
-  std::vector<analysis::ClassImportance> classes;  // finished so far, in the order they finished
-  std::vector<double> mean_removed, mean_kept, mean_random;
-  std::shared_ptr<const analysis::ImportanceResult> result;  // once the run is done
-
-  // Job thread: a class whose curves are done.
-  void add_class(const analysis::ClassImportance& c) {
-    std::lock_guard lock(mutex);
-    classes.push_back(c);
-    mean_curves(classes, mean_removed, mean_kept, mean_random);
-  }
-  void finish(analysis::ImportanceResult r) {
-    auto done = std::make_shared<const analysis::ImportanceResult>(std::move(r));
-    std::lock_guard lock(mutex);
-    classes = done->classes;
-    mean_removed = done->mean_removed;
-    mean_kept = done->mean_kept;
-    mean_random = done->mean_random;
-    result = std::move(done);
-  }
-};
-
 AblationPanel::AblationPanel() = default;
 AblationPanel::~AblationPanel() = default;
 
@@ -167,10 +138,7 @@ void AblationPanel::draw(PanelContext& ctx) {
   }
   Studio& studio = ctx.studio;
   // A finished run: hand its importance to the studio (inspector, feature-grid sorting), once.
-  if (run_generation_ != 0 && job_.generation() == run_generation_ && job_.take_done(handled_generation_)) {
-    std::lock_guard lock(run_->mutex);
-    studio.importance = run_->result;
-  }
+  if (auto end = job_.take(); end && end->result) studio.set_importance(end->result);
   if (!studio.info()) {
     ImGui::TextColored(kDimColor, "%s", studio.model_error().empty() ? "opening the model..." : "no model loaded");
   } else if (studio.is_generator()) {
@@ -201,36 +169,34 @@ void AblationPanel::draw_form(PanelContext& ctx) {
 
 void AblationPanel::draw_job(PanelContext& ctx) {
   const JobState state = job_.state();
-  const bool own = run_ && job_.generation() == run_generation_;
-  if (state == JobState::kRunning && own) {
+  if (state == JobState::kRunning && started_) {
     static const char* const kPhases[] = {"starting", "ranking units on train", "curves on val", "done"};
-    const int phase = std::clamp(run_->progress.phase.load(), 0, 3);
-    job_progress(job_, kPhases[phase], run_->progress.done, run_->progress.total, "computing...");
+    const analysis::ImportanceProgress& progress = *run_progress_;
+    const int phase = std::clamp(progress.phase.load(), 0, 3);
+    job_progress(job_.slot(), kPhases[phase], progress.done, progress.total, "computing...");
     return;
   }
-  if (own) job_outcome(job_, "Cancelled; nothing was kept.");
+  if (started_) job_outcome(job_.slot(), "Cancelled; nothing was kept.");
   ImGui::BeginDisabled(ctx.studio.settings.layer.empty());
-  if (ImGui::Button(ctx.studio.importance ? "Run again" : "Run")) start(ctx);
+  if (ImGui::Button(ctx.studio.importance() ? "Run again" : "Run")) start(ctx);
   ImGui::EndDisabled();
 }
 
 void AblationPanel::draw_results(PanelContext& ctx) {
   Studio& studio = ctx.studio;
-  // The running (or last) run's classes, else the studio's importance from an earlier run.
-  std::unique_lock<std::mutex> lock;
-  const std::vector<analysis::ClassImportance>* classes = nullptr;
-  CurveSet mean;
+  // The running (or last) run's classes, else the studio's importance from an earlier run. The
+  // snapshot is immutable, so the job publishes the next one meanwhile without waiting for this draw.
+  std::shared_ptr<const analysis::ImportanceResult> shown;
   std::string layer;
-  if (run_ && run_->model == studio.settings.model) {
-    lock = std::unique_lock(run_->mutex);
-    classes = &run_->classes;
-    mean = {run_->mean_removed, run_->mean_kept, run_->mean_random};
-    layer = run_->layer;
-  } else if (studio.importance && !run_) {
-    classes = &studio.importance->classes;
-    mean = {studio.importance->mean_removed, studio.importance->mean_kept, studio.importance->mean_random};
-    layer = studio.importance->layer;
+  if (started_ && run_model_ == studio.settings.model) {
+    shown = job_.latest();
+    layer = run_layer_;
+  } else if (studio.importance() && !started_) {
+    shown = studio.importance();
+    layer = studio.importance()->layer;
   }
+  const std::vector<analysis::ClassImportance>* classes = shown ? &shown->classes : nullptr;
+  const CurveSet mean = shown ? CurveSet{shown->mean_removed, shown->mean_kept, shown->mean_random} : CurveSet{};
   if (!classes || classes->empty()) {
     if (job_.running()) ImGui::TextColored(kDimColor, "curves appear as each class is measured");
     return;
@@ -289,21 +255,29 @@ void AblationPanel::start(PanelContext& ctx) {
   options.curve_k = curve_k_;
   options.random_repeats = random_repeats_;
 
-  auto run = std::make_shared<Run>();
-  run->model = studio.settings.model;
-  run->layer = options.layer;
-  // Curves per class as each finishes.
-  options.on_class = [run](const analysis::ClassImportance& c) { run->add_class(c); };
-  run_ = run;
+  started_ = true;
+  run_model_ = studio.settings.model;
+  run_layer_ = options.layer;
+  auto progress = std::make_shared<analysis::ImportanceProgress>();
+  run_progress_ = progress;
   picked_class_ = -1;
-  run_generation_ = job_.start("ablation", [run, options](JobControl& job) mutable {
+  using Publisher = JobResult<analysis::ImportanceResult>::Publisher;
+  job_.start("ablation", [progress, options](JobControl& job, const Publisher& publisher) mutable {
     if (options.dataset.empty()) {
       // As `unitscope ablate`: the demo dataset when none is given.
       job.set_status("preparing the demo dataset");
       options.dataset = demo_dataset();
       job.set_status("");
     }
-    run->finish(analysis::measure_importance(options, run->progress, job.stop()));
+    // Curves per class as each finishes (on this thread): a new snapshot of the classes so far.
+    analysis::ImportanceResult so_far;
+    so_far.layer = options.layer;
+    options.on_class = [&](const analysis::ClassImportance& c) {
+      so_far.classes.push_back(c);
+      mean_curves(so_far.classes, so_far.mean_removed, so_far.mean_kept, so_far.mean_random);
+      publisher.publish(so_far);
+    };
+    return analysis::measure_importance(options, *progress, job.stop());
   });
 }
 

@@ -2,12 +2,16 @@
 // background job, per-class removal curves drawn as classes finish, and each class's top units.
 #pragma once
 
-#include <cstdint>
 #include <memory>
 #include <string>
 
-#include "engine/jobs/job.h"
+#include "engine/jobs/job_result.h"
 #include "engine/panels/panel.h"
+
+namespace unitscope::analysis {
+struct ImportanceProgress;
+struct ImportanceResult;
+}  // namespace unitscope::analysis
 
 namespace unitscope::engine {
 
@@ -19,9 +23,6 @@ class AblationPanel {
   AblationPanel& operator=(const AblationPanel&) = delete;
 
   void draw(PanelContext& ctx);
-
-  // What one run shares with the panel: progress and the classes finished so far; in the .cpp.
-  struct Run;
 
  private:
   void draw_form(PanelContext& ctx);
@@ -39,10 +40,13 @@ class AblationPanel {
   int picked_class_ = -1;      // -1: the mean over classes
   int top_units_ = 15;         // how many of the picked class's units to list
 
-  std::shared_ptr<Run> run_;   // the newest run, or null before the first
-  std::uint64_t run_generation_ = 0;
-  std::uint64_t handled_generation_ = 0;  // the finished run handed to the studio
-  JobSlot job_;                // last: its destructor joins the job before the rest goes
+  // The newest run (none before the first): its settings, its phase, and its result, published
+  // as each class finishes (classes and mean curves only) and in full at the end.
+  bool started_ = false;
+  std::string run_model_;      // StudioSettings::model
+  std::string run_layer_;
+  std::shared_ptr<analysis::ImportanceProgress> run_progress_;
+  JobResult<analysis::ImportanceResult> job_;  // last: its destructor joins the job before the rest goes
 };
 
 }  // namespace unitscope::engine

@@ -6,10 +6,8 @@
 #include <algorithm>
 #include <cstdio>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 #include <utility>
 #include <vector>
 
@@ -63,25 +61,27 @@ std::string detector_line(const std::string& layer, const std::vector<BestRow>& 
 
 }  // namespace
 
-struct DissectionPanel::Run {
-  analysis::DissectProgress progress;
-  bool generator = false;
-  fs::path dataset;  // the dissected Broden directory, for label names of partial results
-
-  std::mutex mutex;
-  std::map<std::string, std::vector<BestRow>> layers;  // every unit, by layer
-  std::vector<BestRow> best;                            // the best units over every layer
-  std::vector<std::string> summary;
+struct DissectionPanel::Results {
+  std::vector<std::string> summary;  // a headline, then each layer's detectors
+  std::vector<BestRow> best;         // the best units over every layer
   bool final = false;
+};
 
-  // Job thread: one layer's scores so far (DissectOptions::on_partial).
-  void partial(const analysis::LayerResult& layer) {
+namespace {
+
+// A run's scores by layer, on the job's thread only; each change is published as new Results.
+class RunScores {
+ public:
+  explicit RunScores(fs::path dataset) : dataset_(std::move(dataset)) {}
+
+  // One layer's scores so far (DissectOptions::on_partial).
+  DissectionPanel::Results partial(const analysis::LayerResult& layer) {
     if (!labels_) {
       // Label names come from the dataset's tables (the images are not read).
       try {
         analysis::BrodenOptions o;
         o.load_images = false;
-        labels_ = analysis::BrodenDataset::open(dataset, o).labels();
+        labels_ = analysis::BrodenDataset::open(dataset_, o).labels();
       } catch (const std::exception&) {
         labels_.emplace();
       }
@@ -93,16 +93,15 @@ struct DissectionPanel::Run {
       rows.push_back({layer.layer, u.unit, known ? (*labels_)[label].name : "#" + std::to_string(label),
                       known ? (*labels_)[label].category : "", u.score.score});
     }
-    std::lock_guard lock(mutex);
-    layers[layer.layer] = std::move(rows);
-    rank("so far");
+    layers_[layer.layer] = std::move(rows);
+    return rank("so far", false);
   }
 
-  // Job thread: the finished dissection.
-  void finish(const analysis::DissectionResult& r) {
-    std::map<std::string, std::vector<BestRow>> all;
+  // The finished dissection.
+  DissectionPanel::Results finish(const analysis::DissectionResult& r) {
+    layers_.clear();
     for (const analysis::LayerResult& layer : r.layers) {
-      auto& rows = all[layer.layer];
+      auto& rows = layers_[layer.layer];
       for (const analysis::UnitResult& u : layer.units) {
         const auto label = std::size_t(u.score.label);
         const int category = label < r.label_category.size() ? r.label_category[label] : -1;
@@ -110,28 +109,32 @@ struct DissectionPanel::Run {
                         category >= 0 ? r.categories[std::size_t(category)] : "", u.score.score});
       }
     }
-    std::lock_guard lock(mutex);
-    layers = std::move(all);
-    final = true;
-    rank("dissected " + std::to_string(r.images) + " images, convention " + analysis::convention_name(r.convention));
+    return rank("dissected " + std::to_string(r.images) + " images, convention " +
+                    analysis::convention_name(r.convention),
+                true);
   }
 
  private:
-  // With `mutex` held.
-  void rank(const std::string& headline) {
-    best.clear();
-    summary = {headline};
-    for (const auto& [name, rows] : layers) {
-      best.insert(best.end(), rows.begin(), rows.end());
-      summary.push_back(detector_line(name, rows));
+  DissectionPanel::Results rank(const std::string& headline, bool final) const {
+    DissectionPanel::Results out;
+    out.final = final;
+    out.summary = {headline};
+    for (const auto& [name, rows] : layers_) {
+      out.best.insert(out.best.end(), rows.begin(), rows.end());
+      out.summary.push_back(detector_line(name, rows));
     }
-    const std::size_t n = std::min(kBestRows, best.size());
-    std::partial_sort(best.begin(), best.begin() + std::ptrdiff_t(n), best.end(), better);
-    best.resize(n);
+    const std::size_t n = std::min(kBestRows, out.best.size());
+    std::partial_sort(out.best.begin(), out.best.begin() + std::ptrdiff_t(n), out.best.end(), better);
+    out.best.resize(n);
+    return out;
   }
 
-  std::optional<std::vector<analysis::BrodenLabel>> labels_;  // job thread only
+  fs::path dataset_;  // the dissected Broden directory, for label names of partial results
+  std::optional<std::vector<analysis::BrodenLabel>> labels_;
+  std::map<std::string, std::vector<BestRow>> layers_;  // every unit, by layer
 };
+
+}  // namespace
 
 DissectionPanel::DissectionPanel() = default;
 DissectionPanel::~DissectionPanel() = default;
@@ -142,10 +145,8 @@ void DissectionPanel::draw(PanelContext& ctx) {
     return;
   }
   Studio& studio = ctx.studio;
-  // A finished run: load its dissection of the current layer, once, here on the UI thread.
-  if (run_generation_ != 0 && job_.generation() == run_generation_ && job_.take_done(handled_generation_)) {
-    studio.reload_dissection();
-  }
+  // A finished run: load its dissection of the current layer, once (the studio loads it as a job).
+  if (auto end = job_.take(); end && end->state == JobState::kDone) studio.reload_dissection();
   if (!studio.info()) {
     ImGui::TextColored(kDimColor, "%s", studio.model_error().empty() ? "opening the model..." : "no model loaded");
     ImGui::End();
@@ -183,8 +184,8 @@ void DissectionPanel::draw_form(PanelContext& ctx) {
   } else {
     ImGui::TextWrapped("No dissection of layer %s is loaded yet.", studio.settings.layer.c_str());
   }
-  if (!studio.dissection_error.empty()) {
-    error_text(studio.dissection_error);
+  if (!studio.dissection_error().empty()) {
+    error_text(studio.dissection_error());
   }
   ImGui::TextColored(kDimColor, "cache: %s", out.string().c_str());
   ImGui::Separator();
@@ -231,18 +232,19 @@ void DissectionPanel::draw_form(PanelContext& ctx) {
 
 void DissectionPanel::draw_job(PanelContext& ctx) {
   const JobState state = job_.state();
-  const bool own = run_ && job_.generation() == run_generation_;
+  const bool own = started_;
   if (state == JobState::kRunning && own) {
     static const char* const kPhases[] = {"starting", "forward", "tally", "report", "done"};
-    const int phase = std::clamp(run_->progress.phase.load(), 0, 4);
-    const std::size_t done = run_->progress.done, total = run_->progress.total;
-    const char* name = phase == 0 && run_->generator && total > 0 ? "generating samples" : kPhases[phase];
-    job_progress(job_, name, done, total, "computing; a cancelled run continues from its last batch");
-    if (const std::size_t resumed = run_->progress.resumed_from; resumed > 0)
+    const analysis::DissectProgress& progress = *run_progress_;
+    const int phase = std::clamp(progress.phase.load(), 0, 4);
+    const std::size_t done = progress.done, total = progress.total;
+    const char* name = phase == 0 && run_generator_ && total > 0 ? "generating samples" : kPhases[phase];
+    job_progress(job_.slot(), name, done, total, "computing; a cancelled run continues from its last batch");
+    if (const std::size_t resumed = progress.resumed_from; resumed > 0)
       ImGui::TextColored(kDimColor, "resumed at image %zu", resumed);
     return;
   }
-  if (own) job_outcome(job_, "Cancelled.");
+  if (own) job_outcome(job_.slot(), "Cancelled.");
   ImGui::BeginDisabled(layers_.empty());
   if (state == JobState::kFailed && own) {
     if (ImGui::Button("Retry")) start(ctx, false);
@@ -264,15 +266,15 @@ void DissectionPanel::draw_job(PanelContext& ctx) {
 }
 
 void DissectionPanel::draw_results(PanelContext& ctx) {
-  if (!run_) return;
-  std::lock_guard lock(run_->mutex);
-  if (run_->best.empty()) {
+  if (!started_) return;
+  const std::shared_ptr<const Results> results = job_.latest();
+  if (!results || results->best.empty()) {
     if (job_.running()) ImGui::TextColored(kDimColor, "partial results appear after the first tally batches");
     return;
   }
   ImGui::Separator();
-  for (const auto& line : run_->summary) ImGui::TextUnformatted(line.c_str());
-  ImGui::TextColored(kDimColor, run_->final ? "best units (click to inspect):" : "best units so far:");
+  for (const auto& line : results->summary) ImGui::TextUnformatted(line.c_str());
+  ImGui::TextColored(kDimColor, results->final ? "best units (click to inspect):" : "best units so far:");
   constexpr ImGuiTableFlags kFlags = ImGuiTableFlags_Borders | ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingStretchProp;
   if (!ImGui::BeginTable("best_units", 5, kFlags)) return;
   ImGui::TableSetupColumn("layer");
@@ -281,8 +283,8 @@ void DissectionPanel::draw_results(PanelContext& ctx) {
   ImGui::TableSetupColumn("category");
   ImGui::TableSetupColumn("IoU");
   ImGui::TableHeadersRow();
-  for (std::size_t i = 0; i < run_->best.size(); ++i) {
-    const BestRow& row = run_->best[i];
+  for (std::size_t i = 0; i < results->best.size(); ++i) {
+    const BestRow& row = results->best[i];
     ImGui::TableNextRow();
     ImGui::TableNextColumn();
     ImGui::TextUnformatted(row.layer.c_str());
@@ -317,22 +319,24 @@ void DissectionPanel::start(PanelContext& ctx, bool start_over) {
   request.limit = std::size_t(request.generator ? samples_ : limit_);
   request.out = studio.dissection_cache_dir();
   request.threads = job_threads();
-  auto run = std::make_shared<Run>();
-  run->generator = request.generator;
-  request.on_partial = [run](const analysis::LayerResult& layer) { run->partial(layer); };
-  run_ = run;
+  auto progress = std::make_shared<analysis::DissectProgress>();
+  started_ = true;
+  run_generator_ = request.generator;
   run_out_ = studio_dissection_out(request);
-  run_generation_ = job_.start("dissection", [run, request, start_over](JobControl& job) mutable {
+  run_progress_ = progress;
+  using Publisher = JobResult<Results>::Publisher;
+  job_.start("dissection", [progress, request, start_over](JobControl& job, const Publisher& publisher) mutable {
     if (!request.generator && request.dataset.empty()) {
       job.set_status("preparing the demo dataset");
       request.dataset = demo_dataset();
       job.set_status("");
     }
     const fs::path out = studio_dissection_out(request);
-    run->dataset = request.generator ? out / "samples" : request.dataset;
+    RunScores scores(request.generator ? out / "samples" : request.dataset);
+    request.on_partial = [&](const analysis::LayerResult& layer) { publisher.publish(scores.partial(layer)); };
     const fs::path state_dir = out / ".dissect";
     if (start_over || droppable_state(state_dir)) fs::remove_all(state_dir);
-    run->finish(run_studio_dissection(request, run->progress, job.stop()));
+    return scores.finish(run_studio_dissection(request, *progress, job.stop()));
   });
 }
 

@@ -2,14 +2,17 @@
 // as a background job into the studio's cache, with progress, cancel, resume and partial results.
 #pragma once
 
-#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <set>
 #include <string>
 
-#include "engine/jobs/job.h"
+#include "engine/jobs/job_result.h"
 #include "engine/panels/panel.h"
+
+namespace unitscope::analysis {
+struct DissectProgress;
+}
 
 namespace unitscope::engine {
 
@@ -22,8 +25,8 @@ class DissectionPanel {
 
   void draw(PanelContext& ctx);
 
-  // What one run shares with the panel: its progress and the best units so far; in the .cpp.
-  struct Run;
+  // What a run shows: a summary and the best units, so far or final; in the .cpp.
+  struct Results;
 
  private:
   void draw_form(PanelContext& ctx);
@@ -41,11 +44,12 @@ class DissectionPanel {
   int limit_ = 0;              // classifier: first N images (0: all)
   int samples_ = 1000;         // generator: latent samples, segmented by the demo segmenter
 
-  std::shared_ptr<Run> run_;   // the newest run, or null before the first
+  // The newest run (none before the first).
+  bool started_ = false;
+  bool run_generator_ = false;
   std::filesystem::path run_out_;
-  std::uint64_t run_generation_ = 0;
-  std::uint64_t handled_generation_ = 0;  // the finished run whose dissection was reloaded
-  JobSlot job_;                // last: its destructor joins the job before the rest goes
+  std::shared_ptr<analysis::DissectProgress> run_progress_;
+  JobResult<Results> job_;     // last: its destructor joins the job before the rest goes
 };
 
 }  // namespace unitscope::engine

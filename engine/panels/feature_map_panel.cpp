@@ -77,8 +77,8 @@ std::vector<int> grid_units(int units, SortKey sort, const std::string& filter, 
 void FeatureMapPanel::draw(PanelContext& ctx) {
   Studio& studio = ctx.studio;
   if (!ImGui::Begin("Feature maps")) {
-    studio.views[int(ViewId::kFeatureGrid)] = {};
-    studio.hovered_unit = -1;
+    studio.request_view(ViewId::kFeatureGrid, 0, 0);
+    studio.hover_unit(-1);
     ImGui::End();
     return;
   }
@@ -94,14 +94,14 @@ void FeatureMapPanel::draw(PanelContext& ctx) {
   const analysis::LayerDissection* dissection = studio.dissection();
   if (!frame || frame->channels <= 0) {
     ImGui::TextUnformatted(studio.computing() ? "computing..." : "no activations yet");
-    studio.views[int(ViewId::kFeatureGrid)] = {};
-    studio.hovered_unit = -1;
+    studio.request_view(ViewId::kFeatureGrid, 0, 0);
+    studio.hover_unit(-1);
     ImGui::End();
     return;
   }
   const std::vector<int> units =
       grid_units(frame->channels, studio.settings.sort, studio.settings.concept_filter, frame, dissection,
-                 importance_of(studio.importance.get(), frame->channels));
+                 importance_of(studio.importance().get(), frame->channels));
   ImGui::SameLine();
   ImGui::TextDisabled("%zu of %d units", units.size(), frame->channels);
   if (!studio.settings.concept_filter.empty() && !dissection)
@@ -109,14 +109,14 @@ void FeatureMapPanel::draw(PanelContext& ctx) {
 
   const ImVec2 avail = ImGui::GetContentRegionAvail();
   const int w = std::max(0, int(avail.x)), h = std::max(0, int(avail.y));
-  studio.views[int(ViewId::kFeatureGrid)] = {w, h};
+  studio.request_view(ViewId::kFeatureGrid, w, h);
   if (!ctx.views) {
     ImGui::End();
     return;
   }
   ctx.views->set_grid_order(units);
   const ImTextureID texture = ctx.views->texture(ViewId::kFeatureGrid);
-  studio.hovered_unit = -1;
+  studio.hover_unit(-1);
   if (texture && w > 8 && h > 8) {
     const ImVec2 origin = ImGui::GetCursorScreenPos();
     ImGui::Image(texture, ImVec2(float(w), float(h)));
@@ -124,7 +124,7 @@ void FeatureMapPanel::draw(PanelContext& ctx) {
     if (ImGui::IsItemHovered()) {
       const ImVec2 mouse = ImGui::GetIO().MousePos;
       if (auto unit = ctx.views->unit_at(mouse.x - origin.x, mouse.y - origin.y)) {
-        studio.hovered_unit = *unit;
+        studio.hover_unit(*unit);
         ImGui::BeginTooltip();
         ImGui::Text("unit %d   max %.3g", *unit, frame->unit_max[std::size_t(*unit)]);
         if (dissection && *unit < int(dissection->units.size())) {

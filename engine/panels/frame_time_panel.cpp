@@ -10,10 +10,10 @@ namespace unitscope::engine {
 
 void FrameTimePanel::draw(PanelContext& ctx) {
   const Studio& studio = ctx.studio;
-  const FrameTimes& t = studio.times;
-  if (studio.deterministic) {
+  const FrameTimes& t = studio.times();
+  if (studio.deterministic()) {
     // Replays show no wall-clock figures: two runs must give the same pixels.
-    ImGui::TextDisabled("replay  t = %.2f s", studio.now);
+    ImGui::TextDisabled("replay  t = %.2f s", studio.now());
     return;
   }
   history_[next_] = float(t.frame_ms);

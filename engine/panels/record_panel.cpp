@@ -20,7 +20,7 @@ void RecordPanel::draw(PanelContext& ctx) {
     ImGui::End();
     return;
   }
-  const double now = ctx.studio.now;
+  const double now = ctx.studio.now();
   if (!capture->recording()) {
     ImGui::RadioButton("window", &target_, 0);
     ImGui::SameLine();

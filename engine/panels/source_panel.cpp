@@ -72,7 +72,7 @@ void SourcePanel::draw(PanelContext& ctx) {
   int kind = std::min(int(s.source), 3);
   if (ImGui::Combo("source", &kind, kinds, 4)) s.source = SourceKind(kind);
 
-  FrameSource& source = studio.source;
+  FrameSource& source = studio.source();
   if (s.source == SourceKind::kWorld) {
     input_u64("world seed", s.world_seed);
     position_controls(s.world_index, 0);
@@ -89,16 +89,16 @@ void SourcePanel::draw(PanelContext& ctx) {
       s.source_index = 0;
     }
     if (s.source == SourceKind::kVideo && source.count() > 0) {
-      if (ImGui::Button(source.playing() ? "Pause" : "Play")) source.set_playing(!source.playing(), studio.now);
+      if (ImGui::Button(source.playing() ? "Pause" : "Play")) source.set_playing(!source.playing(), studio.now());
       ImGui::SameLine();
       if (ImGui::Button("Step") && s.source_index + 1 < source.count()) {
-        source.set_playing(false, studio.now);
+        source.set_playing(false, studio.now());
         ++s.source_index;
       }
       ImGui::SameLine();
       ImGui::Text("%.1f fps", source.video_fps());
     }
-    if (source.count() > 0 && position_controls(s.source_index, source.count())) source.set_playing(false, studio.now);
+    if (source.count() > 0 && position_controls(s.source_index, source.count())) source.set_playing(false, studio.now());
   }
   if (!source.error().empty()) {
     error_text(source.error());

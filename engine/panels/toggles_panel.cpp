@@ -95,7 +95,7 @@ void TogglesPanel::draw(PanelContext& ctx) {
       for (int u : d->top_units(name, concept_units_)) studio.toggle(u, true, on_strength_);
     }
     if (studio.is_generator()) {
-      Brush& b = studio.brush;
+      Brush& b = studio.brush();
       ImGui::Checkbox("paint with the brush", &b.active);
       b.concept_name = name;
       b.units = concept_units_;

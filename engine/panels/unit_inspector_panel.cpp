@@ -26,7 +26,7 @@ namespace {
 struct Exemplar {
   analysis::Image image;  // the composite, RGB
   std::string caption;
-  std::uint64_t version = 0;
+  std::uint64_t version = 0;  // the job's generation: a new image for the cache's key
 };
 
 std::string format(const char* fmt, double v) {
@@ -54,26 +54,25 @@ void signed_bar(double value, double scale, bool negatives, float width) {
 
 }  // namespace
 
-struct UnitInspectorPanel::Shared {
-  // The exemplar jobs' own model session, kept between jobs for the same model and layer.
-  std::mutex session_mutex;
-  std::unique_ptr<analysis::LiveSession> session;
-  std::string session_model;
-
-  std::mutex mutex;
-  std::uint64_t request = 0;       // whose exemplars these are
-  std::vector<Exemplar> exemplars;
+struct UnitInspectorPanel::Exemplars {
+  std::vector<std::shared_ptr<const Exemplar>> shown;  // shared by the snapshots that follow
   std::vector<std::string> notes;  // exemplars that could not be shown, and why
-  std::uint64_t next_version = 1;
 };
 
-UnitInspectorPanel::UnitInspectorPanel() : shared_(std::make_shared<Shared>()) {}
+struct UnitInspectorPanel::Session {
+  // Only jobs lock it (never the UI): a cancelled job may still use the session as the next starts.
+  std::mutex mutex;
+  std::unique_ptr<analysis::LiveSession> live;
+  std::string model;
+};
+
+UnitInspectorPanel::UnitInspectorPanel() : session_(std::make_shared<Session>()) {}
 UnitInspectorPanel::~UnitInspectorPanel() = default;
 
 void UnitInspectorPanel::draw(PanelContext& ctx) {
   Studio& studio = ctx.studio;
   if (!ImGui::Begin("Unit inspector")) {
-    studio.views[int(ViewId::kInspector)] = {};
+    studio.request_view(ViewId::kInspector, 0, 0);
     ImGui::End();
     return;
   }
@@ -83,7 +82,7 @@ void UnitInspectorPanel::draw(PanelContext& ctx) {
   }
   const int unit = studio.settings.selected_unit;
   if (unit < 0) {
-    studio.views[int(ViewId::kInspector)] = {};
+    studio.request_view(ViewId::kInspector, 0, 0);
     ImGui::TextWrapped("No unit selected: click a unit in the feature maps, the ablation panel or the "
                        "dissection results.");
     ImGui::End();
@@ -94,7 +93,7 @@ void UnitInspectorPanel::draw(PanelContext& ctx) {
   // The unit's map over the current frame with its mask at the dissection threshold (GPU view),
   // beside its labels, so both fit a small window.
   const float side = std::clamp(ImGui::GetContentRegionAvail().x * 0.45f, 64.0f, 256.0f);
-  studio.views[int(ViewId::kInspector)] = {int(side), int(side)};
+  studio.request_view(ViewId::kInspector, int(side), int(side));
   if (ImGui::BeginTable("inspector_top", 2, ImGuiTableFlags_SizingStretchProp)) {
     ImGui::TableSetupColumn("view", ImGuiTableColumnFlags_WidthFixed, side);
     ImGui::TableSetupColumn("labels", ImGuiTableColumnFlags_WidthStretch);
@@ -121,8 +120,8 @@ void UnitInspectorPanel::draw_labels(PanelContext& ctx, int unit) {
   if (!d) {
     ImGui::TextWrapped("No dissection of layer %s yet: run one in the Dissection pass panel.",
                        ctx.studio.settings.layer.c_str());
-    if (!ctx.studio.dissection_error.empty())
-      ImGui::TextColored(kErrorColor, "%s", ctx.studio.dissection_error.c_str());
+    if (!ctx.studio.dissection_error().empty())
+      ImGui::TextColored(kErrorColor, "%s", ctx.studio.dissection_error().c_str());
     return;
   }
   if (unit >= int(d->units.size())) {
@@ -197,12 +196,12 @@ void UnitInspectorPanel::draw_exemplars(PanelContext& ctx, int unit) {
     if (ImGui::Button("Retry")) start_exemplars(ctx, *d, unit);
   }
 
-  std::lock_guard lock(shared_->mutex);
-  if (shared_->request != request_) return;
+  const std::shared_ptr<const Exemplars> exemplars = job_.latest();
+  if (!exemplars) return;
   const float size = float(thumbnail_size_);
   const float right = ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x;
-  for (std::size_t i = 0; i < shared_->exemplars.size(); ++i) {
-    const Exemplar& e = shared_->exemplars[i];
+  for (std::size_t i = 0; i < exemplars->shown.size(); ++i) {
+    const Exemplar& e = *exemplars->shown[i];
     if (i > 0) {
       const float next = ImGui::GetItemRectMax().x + ImGui::GetStyle().ItemSpacing.x + size;
       if (next < right) ImGui::SameLine();
@@ -213,63 +212,58 @@ void UnitInspectorPanel::draw_exemplars(PanelContext& ctx, int unit) {
     ImGui::TextColored(kDimColor, "%s", e.caption.c_str());
     ImGui::EndGroup();
   }
-  for (const std::string& note : shared_->notes) ImGui::TextColored(kErrorColor, "%s", note.c_str());
+  for (const std::string& note : exemplars->notes) ImGui::TextColored(kErrorColor, "%s", note.c_str());
 }
 
 void UnitInspectorPanel::start_exemplars(PanelContext& ctx, const analysis::LayerDissection& dissection, int unit) {
   const analysis::UnitSummary& u = dissection.units[std::size_t(unit)];
-  const std::uint64_t request = ++request_;
-  {
-    std::lock_guard lock(shared_->mutex);
-    shared_->request = request;
-    shared_->exemplars.clear();
-    shared_->notes.clear();
-  }
   const std::string model = model_path_;
   const std::string layer = ctx.studio.settings.layer;
-  analysis::ExemplarRequest exemplars;
-  exemplars.top = u.top;
-  exemplars.dataset = dissection.dataset;
-  exemplars.unit = unit;
-  exemplars.threshold = u.threshold;
-  job_.start("exemplars", [shared = shared_, model, layer, exemplars, request](JobControl& job) {
-    std::lock_guard session_lock(shared->session_mutex);
-    if (!shared->session || shared->session_model != model) {
+  analysis::ExemplarRequest request;
+  request.top = u.top;
+  request.dataset = dissection.dataset;
+  request.unit = unit;
+  request.threshold = u.threshold;
+  using Publisher = JobResult<Exemplars>::Publisher;
+  job_.start("exemplars", [session = session_, model, layer, request](JobControl& job, const Publisher& publisher) {
+    std::lock_guard session_lock(session->mutex);
+    if (!session->live || session->model != model) {
       job.set_status("opening " + model);
-      shared->session.reset();
+      session->live.reset();
       analysis::LiveOptions options;
       options.model.source = model;
       options.layer = layer;
-      shared->session = std::make_unique<analysis::LiveSession>(options);
-      shared->session_model = model;
-    } else if (shared->session->layer() != layer) {
-      shared->session->set_layer(layer);
+      session->live = std::make_unique<analysis::LiveSession>(options);
+      session->model = model;
+    } else if (session->live->layer() != layer) {
+      session->live->set_layer(layer);
     }
     job.set_status("");
-    const std::size_t n = exemplars.top.size();
+    const std::size_t n = request.top.size();
+    Exemplars so_far;
     analysis::composite_unit_exemplars(
-        *shared->session, exemplars, job.stop(),
+        *session->live, request, job.stop(),
         [&](std::size_t i, analysis::Image image) {
-          const analysis::UnitTopImage& t = exemplars.top[i];
-          Exemplar e;
-          e.image = std::move(image);
-          e.caption = "#" + std::to_string(i + 1) + " row " + std::to_string(t.row) + format(", max %.3g", t.value);
-          std::lock_guard lock(shared->mutex);
-          if (shared->request != request) return;
-          e.version = shared->next_version++;
-          shared->exemplars.push_back(std::move(e));
+          const analysis::UnitTopImage& t = request.top[i];
+          auto e = std::make_shared<Exemplar>();
+          e->image = std::move(image);
+          e->caption = "#" + std::to_string(i + 1) + " row " + std::to_string(t.row) + format(", max %.3g", t.value);
+          e->version = publisher.generation();
+          so_far.shown.push_back(std::move(e));
+          publisher.publish(so_far);
           job.set_progress(double(i + 1) / double(n));
         },
         [&](std::size_t, const std::string& why) {
-          std::lock_guard lock(shared->mutex);
-          if (shared->request == request) shared->notes.push_back(why);
+          so_far.notes.push_back(why);
+          publisher.publish(so_far);
         });
+    return so_far;
   });
 }
 
 void UnitInspectorPanel::draw_importance(PanelContext& ctx, int unit) {
   if (!ImGui::CollapsingHeader("Importance per class", ImGuiTreeNodeFlags_DefaultOpen)) return;
-  const auto importance = ctx.studio.importance;
+  const auto importance = ctx.studio.importance();
   if (!importance || importance->layer != ctx.studio.settings.layer || importance->model != model_path_) {
     ImGui::TextWrapped("The Ablation panel measures each class's dependence on the units of this layer.");
     return;

@@ -2,11 +2,10 @@
 // top exemplar images with masks (composited by a background job) and its importance per class.
 #pragma once
 
-#include <cstdint>
 #include <memory>
 #include <string>
 
-#include "engine/jobs/job.h"
+#include "engine/jobs/job_result.h"
 #include "engine/panels/panel.h"
 
 namespace unitscope::analysis {
@@ -24,9 +23,10 @@ class UnitInspectorPanel {
 
   void draw(PanelContext& ctx);
 
-  // What the exemplar job shares with the panel (the model session it keeps between jobs and the
-  // composited images); defined in the .cpp.
-  struct Shared;
+  // The composited exemplars so far, and those that could not be shown; defined in the .cpp.
+  struct Exemplars;
+  // The exemplar jobs' own model session, kept between jobs; defined in the .cpp.
+  struct Session;
 
  private:
   void draw_labels(PanelContext& ctx, int unit);
@@ -34,13 +34,12 @@ class UnitInspectorPanel {
   void draw_importance(PanelContext& ctx, int unit);
   void start_exemplars(PanelContext& ctx, const analysis::LayerDissection& dissection, int unit);
 
-  std::shared_ptr<Shared> shared_;
+  std::shared_ptr<Session> session_;
   std::string model_key_;         // settings.model that model_path_ resolves
   std::string model_path_;
   std::string exemplar_key_;      // model, layer, dissection and unit of the requested exemplars
-  std::uint64_t request_ = 0;     // the newest exemplar request; older results are ignored
   int thumbnail_size_ = 96;
-  JobSlot job_;                   // last: its destructor joins the job before the rest goes
+  JobResult<Exemplars> job_;      // last: its destructor joins the job before the rest goes
 };
 
 }  // namespace unitscope::engine

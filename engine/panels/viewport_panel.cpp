@@ -25,13 +25,13 @@ void draw_text_box(ImDrawList* list, ImVec2 at, ImU32 color, const std::string& 
 void ViewportPanel::draw(PanelContext& ctx) {
   Studio& studio = ctx.studio;
   if (!ImGui::Begin("Viewport")) {
-    studio.views[int(ViewId::kViewport)] = {};
+    studio.request_view(ViewId::kViewport, 0, 0);
     ImGui::End();
     return;
   }
   const ImVec2 avail = ImGui::GetContentRegionAvail();
   const int w = std::max(0, int(avail.x)), h = std::max(0, int(avail.y));
-  studio.views[int(ViewId::kViewport)] = {w, h};
+  studio.request_view(ViewId::kViewport, w, h);
   const ImTextureID texture = ctx.views ? ctx.views->texture(ViewId::kViewport) : ImTextureID{};
   if (!texture || w < 8 || h < 8) {
     ImGui::TextUnformatted(studio.computing() ? "computing..." : "no frame yet");
@@ -47,7 +47,7 @@ void ViewportPanel::draw(PanelContext& ctx) {
   const ImVec2 image_max(image_min.x + layout.image.width, image_min.y + layout.image.height);
 
   // GANPaint: drag over the (edited) image to paint the brush's concept into the scene.
-  const Brush& brush = studio.brush;
+  const Brush& brush = studio.brush();
   if (brush.active && studio.is_generator() && layout.image.width > 0) {
     const ImVec2 mouse = ImGui::GetIO().MousePos;
     const bool inside = mouse.x >= image_min.x && mouse.y >= image_min.y && mouse.x < image_max.x && mouse.y < image_max.y;
@@ -74,16 +74,17 @@ void ViewportPanel::draw(PanelContext& ctx) {
     draw_text_box(list, ImVec2(origin.x + 8, y), IM_COL32(200, 200, 200, 255), "computing...", 0);
     y += ImGui::GetTextLineHeightWithSpacing() + 4;
   }
-  for (const std::string* e : {&studio.inference_error, &paint_error_}) {
+  const std::string* const errors[] = {&studio.inference_error(), &paint_error_};
+  for (const std::string* e : errors) {
     if (e->empty()) continue;
     draw_text_box(list, ImVec2(origin.x + 8, y), ImGui::ColorConvertFloat4ToU32(kErrorColor), *e, float(w) - 24);
     y += ImGui::CalcTextSize(e->c_str(), nullptr, false, float(w) - 24).y + 8;
   }
-  if (!studio.caption.empty()) {
+  if (!studio.caption().empty()) {
     const float wrap = float(w) - 48;
-    const ImVec2 size = ImGui::CalcTextSize(studio.caption.c_str(), nullptr, false, wrap);
+    const ImVec2 size = ImGui::CalcTextSize(studio.caption().c_str(), nullptr, false, wrap);
     draw_text_box(list, ImVec2(origin.x + (float(w) - size.x) * 0.5f, origin.y + float(h) - size.y - 14),
-                  IM_COL32(255, 255, 255, 255), studio.caption, wrap);
+                  IM_COL32(255, 255, 255, 255), studio.caption(), wrap);
   }
   ImGui::End();
 }

@@ -17,7 +17,7 @@ namespace {
 // The unit whose maximum on the current frame is furthest above its dissection threshold (without
 // a dissection: the largest maximum).
 int most_active_unit(Studio& studio) {
-  if (studio.deterministic) studio.settle();
+  if (studio.deterministic()) studio.settle();
   const analysis::LiveFrame* f = studio.frame();
   if (!f || f->unit_max.empty()) return -1;
   const analysis::LayerDissection* d = studio.dissection();
@@ -40,14 +40,14 @@ ScriptPlayer::ScriptPlayer(StudioScript script, std::function<void(Studio&)> ens
     : script_(std::move(script)), ensure_dissection_(std::move(ensure_dissection)) {}
 
 void ScriptPlayer::apply_frame(std::int64_t frame, Studio& studio) {
-  studio.now = frame_time(frame);
+  studio.set_now(frame_time(frame));
   for (const ScriptEvent* e : events_for_frames(script_, frame, frame + 1)) apply(*e, studio);
 }
 
 void ScriptPlayer::apply(const ScriptEvent& e, Studio& studio) {
   StudioSettings& s = studio.settings;
   auto dissection = [&]() -> const analysis::LayerDissection& {
-    if (studio.deterministic) studio.settle();
+    if (studio.deterministic()) studio.settle();
     if (!studio.dissection() && ensure_dissection_) ensure_dissection_(studio);
     if (!studio.dissection())
       fail(script_, e, "no dissection of layer " + s.layer + " of " + s.model +
@@ -83,7 +83,7 @@ void ScriptPlayer::apply(const ScriptEvent& e, Studio& studio) {
       break;
     case ScriptAction::kModel:
       studio.open_model(e.model);
-      if (studio.deterministic) studio.update(studio.now);
+      if (studio.deterministic()) studio.update(studio.now());
       if (!e.layer.empty()) studio.set_layer(e.layer);
       break;
     case ScriptAction::kLayer:
@@ -120,8 +120,7 @@ void ScriptPlayer::apply(const ScriptEvent& e, Studio& studio) {
       studio.mark_dirty();
       break;
     case ScriptAction::kCaption:
-      studio.caption = e.text;
-      studio.caption_until = e.at + e.duration;
+      studio.show_caption(e.text, e.at + e.duration);
       break;
     case ScriptAction::kSideBySide:
       s.side_by_side = e.flag;

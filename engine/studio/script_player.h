@@ -17,7 +17,7 @@ class ScriptPlayer {
   // computes one); without it such an event throws ScriptError.
   ScriptPlayer(StudioScript script, std::function<void(Studio&)> ensure_dissection = {});
 
-  // Applies the events of frame `frame` (events_for_frames(frame, frame + 1)). Sets studio.now to
+  // Applies the events of frame `frame` (events_for_frames(frame, frame + 1)). Sets studio.now() to
   // the frame's time first. Throws ScriptError naming the event for one that cannot apply.
   void apply_frame(std::int64_t frame, Studio& studio);
   const StudioScript& script() const { return script_; }

@@ -3,9 +3,8 @@
 #include <algorithm>
 #include <cstdlib>
 #include <exception>
-#include <functional>
 #include <map>
-#include <sstream>
+#include <utility>
 
 #include "engine/studio/demo_assets.h"
 #include "analysis/intervene/paint_mask.h"
@@ -39,7 +38,7 @@ std::filesystem::path cache_dir() {
 }
 
 Studio::Studio(StudioSettings s, bool deterministic_replay)
-    : settings(std::move(s)), deterministic(deterministic_replay) {
+    : settings(std::move(s)), deterministic_(deterministic_replay) {
   open_model(settings.model);
 }
 
@@ -58,13 +57,13 @@ void Studio::open_model(const std::string& model) {
     paint_.clear();
   }
   settings.model = model;
-  importance.reset();
+  importance_.reset();
   analysis::LiveOptions options;
   options.model.source = resolve_model(model);
   options.layer = settings.layer;
   worker_.open(options);
   dirty_ = true;
-  if (deterministic) settle();
+  if (deterministic_) settle();
 }
 
 void Studio::set_layer(const std::string& layer) {
@@ -72,10 +71,10 @@ void Studio::set_layer(const std::string& layer) {
   settings.layer = layer;
   settings.selected_unit = -1;
   settings.toggles.clear();
-  importance.reset();
+  importance_.reset();
   on_base_.clear();
   paint_.clear();
-  hovered_unit = -1;
+  hovered_unit_ = -1;
   worker_.set_layer(layer);
   reload_dissection();
   dirty_ = true;
@@ -167,7 +166,7 @@ analysis::LiveRequest Studio::make_request() {
     r.latent_b = {settings.gan_seed_b, settings.gan_index_b};
     r.mix = settings.gan_mix;
   } else {
-    r.image = source.image();
+    r.image = source_.image();
   }
   r.edits = edits();
   r.want_unedited = settings.side_by_side || !r.edits.empty();
@@ -181,19 +180,32 @@ void Studio::poll() {
   if (out->frame) {
     frame_ = out->frame;
     ++frame_serial_;
-    inference_error.clear();
-    times.inference_ms = frame_->inference_ms;
+    inference_error_.clear();
+    times_.inference_ms = frame_->inference_ms;
     if (settings.layer.empty() && !frame_->layer.empty()) {
       settings.layer = frame_->layer;
       reload_dissection();
     }
   } else {
-    inference_error = out->error;
+    inference_error_ = out->error;
   }
 }
 
+void Studio::show_caption(std::string text, double until) {
+  caption_ = std::move(text);
+  caption_until_ = until;
+}
+
+void Studio::set_frame_times(const FrameTimes& t) {
+  // The worker measures inference on its own thread; poll() keeps that figure.
+  const double inference_ms = times_.inference_ms;
+  times_ = t;
+  times_.inference_ms = inference_ms;
+}
+
 void Studio::update(double now_seconds) {
-  now = now_seconds;
+  now_ = now_seconds;
+  take_dissection();
   const std::uint64_t generation = worker_.model_generation();
   if (generation != model_generation_) {
     model_generation_ = generation;
@@ -207,19 +219,19 @@ void Studio::update(double now_seconds) {
     if (generator && settings.source != SourceKind::kGan) settings.source = SourceKind::kGan;
     if (!generator && settings.source == SourceKind::kGan) settings.source = SourceKind::kWorld;
   }
-  source.update(settings, now_seconds);
-  if (source.serial() != source_serial_) {
-    source_serial_ = source.serial();
+  source_.update(settings, now_seconds);
+  if (source_.serial() != source_serial_) {
+    source_serial_ = source_.serial();
     dirty_ = true;
   }
   poll();
-  const bool can_run = info_ && (is_generator() || !source.image().empty());
+  const bool can_run = info_ && (is_generator() || !source_.image().empty());
   if (dirty_ && can_run) {
     last_request_ = worker_.submit(make_request());
     dirty_ = false;
   }
-  if (deterministic) settle();
-  if (!caption.empty() && now_seconds >= caption_until) caption.clear();
+  if (deterministic_) settle();
+  if (!caption_.empty() && now_seconds >= caption_until_) caption_.clear();
 }
 
 void Studio::settle() {
@@ -231,53 +243,60 @@ void Studio::settle() {
     reload_dissection();
   }
   poll();
+  dissection_load_.wait();
+  take_dissection();
 }
 
 std::filesystem::path Studio::dissection_cache_dir() const {
-  std::error_code ec;
-  auto path = std::filesystem::weakly_canonical(model_path(), ec);
-  if (ec) path = model_path();
-  std::ostringstream name;
-  name << path.stem().string() << '-' << std::hex << std::hash<std::string>{}(path.string());
-  return cache_dir() / "dissections" / name.str() / settings.layer;
+  return studio_dissection_cache_dir(model_path(), settings.layer);
 }
 
 void Studio::reload_dissection() {
-  dissection_.reset();
-  dissection_dir_.clear();
-  dissection_error.clear();
-  if (settings.layer.empty()) return;
-  std::vector<std::filesystem::path> dirs;
-  if (!settings.dissection.empty()) dirs.push_back(settings.dissection);
-  // The studio's own runs, newest first (a netdissect-lite run after a pnas one wins).
-  std::vector<std::filesystem::path> cached = {dissection_cache_dir() / "pnas", dissection_cache_dir() / "netdissect-lite"};
-  auto written = [&](const std::filesystem::path& dir) {
-    std::error_code ec;
-    const auto t = std::filesystem::last_write_time(dir / settings.layer / "dissection.json", ec);
-    return ec ? std::filesystem::file_time_type::min() : t;
-  };
-  if (written(cached[1]) > written(cached[0])) std::swap(cached[0], cached[1]);
-  dirs.insert(dirs.end(), cached.begin(), cached.end());
-  if (settings.model == "demo:classifier") dirs.push_back(demo_root() / "demo" / "dissection");
-  if (settings.model == "demo:gan") dirs.push_back(demo_root() / "demo" / "gan_dissection");
-  for (const auto& dir : dirs) {
-    if (!std::filesystem::exists(dir / settings.layer / "dissection.json")) continue;
-    try {
-      auto d = std::make_shared<analysis::LayerDissection>(analysis::read_layer_dissection(dir, settings.layer));
-      if (info_) {
-        for (const auto& l : info_->layers) {
-          if (l.name == settings.layer && !l.shape.empty() && std::int64_t(d->units.size()) != l.shape[0])
-            throw std::runtime_error("it has " + std::to_string(d->units.size()) + " units, the layer " +
-                                     std::to_string(l.shape[0]));
-        }
-      }
-      dissection_ = std::move(d);
-      dissection_dir_ = dir;
-      return;
-    } catch (const std::exception& e) {
-      dissection_error = "dissection in " + dir.string() + " not used: " + e.what();
-    }
+  StudioDissectionQuery query;
+  query.model = settings.model;
+  query.layer = settings.layer;
+  query.dissection = settings.dissection;
+  if (info_) {
+    for (const auto& l : info_->layers)
+      if (l.name == settings.layer && !l.shape.empty()) query.units = l.shape[0];
   }
+  // A dissection of the same layer stays on screen until the new one arrives; another layer's
+  // would be wrong from now on.
+  std::string key = query.model + '\n' + query.layer;
+  if (key != dissection_key_) {
+    dissection_.reset();
+    dissection_dir_.clear();
+    dissection_error_.clear();
+    dissection_key_ = std::move(key);
+  }
+  // Reading and parsing dissection.json takes a while for a large layer: never on the UI thread.
+  dissection_load_.start("dissection load", [query = std::move(query)](JobControl&, const auto&) {
+    return load_studio_dissection(query);
+  });
+  if (deterministic_) {
+    dissection_load_.wait();
+    take_dissection();
+  }
+}
+
+void Studio::set_dissection(std::shared_ptr<const analysis::LayerDissection> d) {
+  // A load still under way (or ended and not yet taken) must not replace this one.
+  dissection_load_.cancel();
+  dissection_load_.take();
+  dissection_ = std::move(d);
+}
+
+void Studio::take_dissection() {
+  const auto end = dissection_load_.take();
+  if (!end) return;
+  if (end->state == JobState::kFailed) {
+    dissection_error_ = "the dissection of " + settings.layer + " was not loaded: " + end->error;
+    return;
+  }
+  if (!end->result) return;  // cancelled
+  dissection_ = end->result->dissection;
+  dissection_dir_ = end->result->dir;
+  dissection_error_ = end->result->error;
 }
 
 }  // namespace unitscope::engine

@@ -14,8 +14,10 @@
 #include "analysis/dissect/dissection_file.h"
 #include "analysis/model/live_session.h"
 #include "analysis/intervene/unit_importance.h"
+#include "engine/jobs/job_result.h"
 #include "engine/studio/frame_source.h"
 #include "engine/studio/inference_worker.h"
+#include "engine/studio/studio_dissection.h"
 #include "engine/studio/studio_settings.h"
 
 namespace unitscope::engine {
@@ -83,54 +85,88 @@ class Studio {
   // A stroke (0..1 image points) painted with `brush` through the concept's top units of the
   // current dissection; returns an error message, or "" when it was added.
   std::string paint_stroke(const std::vector<std::array<float, 2>>& points, const Brush& brush);
-  Brush brush;
+  Brush& brush() { return brush_; }  // the toggles panel edits it, the viewport paints with it
   void mark_dirty() { dirty_ = true; }
 
-  // Selections
+  // Selections: settings.selected_unit persists; the hovered one lasts a frame.
   void select_unit(int unit);
-  int hovered_unit = -1;
+  int hovered_unit() const { return hovered_unit_; }
+  void hover_unit(int unit) { hovered_unit_ = unit; }
 
   // Dissection of the current layer: loaded from settings.dissection, the studio's cache or the
   // demo's output; null when there is none yet.
   const analysis::LayerDissection* dissection() const { return dissection_.get(); }
-  std::string dissection_error;
+  const std::string& dissection_error() const { return dissection_error_; }
+  // Loads it again as a job (see load_studio_dissection); update() applies what the newest load
+  // finds. A deterministic studio waits for it here. One of another layer or model goes at once.
   void reload_dissection();
-  void set_dissection(std::shared_ptr<const analysis::LayerDissection> d) { dissection_ = std::move(d); }
+  bool loading_dissection() const { return dissection_load_.running(); }
+  void set_dissection(std::shared_ptr<const analysis::LayerDissection> d);
   // Where the dissection panel caches runs of this model and layer (under the cache dir), one
   // subdirectory per convention (see run_studio_dissection).
   std::filesystem::path dissection_cache_dir() const;
   std::filesystem::path dissection_dir() const { return dissection_dir_; }  // the one loaded
   // Importance of the current layer's units (from the ablation panel), or null.
-  std::shared_ptr<const analysis::ImportanceResult> importance;
+  const std::shared_ptr<const analysis::ImportanceResult>& importance() const { return importance_; }
+  void set_importance(std::shared_ptr<const analysis::ImportanceResult> r) { importance_ = std::move(r); }
 
   // The frame on screen and the one the worker answered last.
   const analysis::LiveFrame* frame() const { return frame_.get(); }
   std::shared_ptr<const analysis::LiveFrame> frame_ptr() const { return frame_; }
   std::uint64_t frame_serial() const { return frame_serial_; }  // bumps with every new frame
-  std::string inference_error;
+  // The worker's (or the frame loop's) last error; empty while frames arrive.
+  const std::string& inference_error() const { return inference_error_; }
+  void set_inference_error(std::string e) { inference_error_ = std::move(e); }
   bool computing() const;
 
-  // Captions (scripts) and timings
-  std::string caption;
-  double caption_until = 0.0;
-  FrameTimes times;
-  double now = 0.0;
+  // Captions (scripts): shown until `until` on the studio clock.
+  const std::string& caption() const { return caption_; }
+  double caption_until() const { return caption_until_; }
+  void show_caption(std::string text, double until);
+  // Timings: the frame loop measures them; a replay shows none.
+  const FrameTimes& times() const { return times_; }
+  void set_frame_times(const FrameTimes& t);
+  // The studio clock: wall time, or a replay's frame time (update() sets it, replays via set_now()).
+  double now() const { return now_; }
+  void set_now(double t) { now_ = t; }
+  // deterministic: replays (record) wait for every inference and show no wall-clock figures.
+  bool deterministic() const { return deterministic_; }
 
+  // The one public member: what is saved between runs and what the panels' widgets edit in
+  // place. A change takes effect at the next update().
   StudioSettings settings;
-  FrameSource source;
+  FrameSource& source() { return source_; }
+  const FrameSource& source() const { return source_; }
   InferenceWorker& worker() { return worker_; }
-  const bool deterministic;
-  ViewRequest views[int(ViewId::kCount)];
 
-  // Blocks until the worker answered every request (deterministic replays and --frames runs).
+  // Views a panel shows this frame (0x0: hidden); the frame loop renders them offscreen.
+  const ViewRequest& view(ViewId v) const { return views_[int(v)]; }
+  void request_view(ViewId v, int width, int height) { views_[int(v)] = {width, height}; }
+
+  // Blocks until the worker answered every request and the dissection is loaded (deterministic
+  // replays and --frames runs).
   void settle();
 
  private:
   analysis::LiveRequest make_request();
   void poll();
+  void take_dissection();  // applies the newest load once it ended
   // The value a unit switched on is set to: its dissection threshold, else its maximum on the
   // frame where it was switched on, times `strength`.
   float on_value(int unit, float strength) const;
+
+  const bool deterministic_;
+  FrameSource source_;
+  ViewRequest views_[int(ViewId::kCount)];
+  Brush brush_;
+  int hovered_unit_ = -1;
+  std::shared_ptr<const analysis::ImportanceResult> importance_;
+  std::string dissection_error_;
+  std::string inference_error_;
+  std::string caption_;
+  double caption_until_ = 0.0;
+  FrameTimes times_;
+  double now_ = 0.0;
 
   InferenceWorker worker_;
   std::shared_ptr<const analysis::LiveModelInfo> info_;
@@ -145,6 +181,8 @@ class Studio {
   std::map<int, float> on_base_;
   std::uint64_t source_serial_ = 0;
   bool dirty_ = true;
+  std::string dissection_key_;  // model and layer that dissection_ and dissection_error are for
+  JobResult<StudioDissectionLoad> dissection_load_;
 };
 
 // "demo:classifier" -> assets/models/classifier.pt under demo_root(); other text unchanged.

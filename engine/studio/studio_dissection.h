@@ -1,16 +1,20 @@
-// The dissection the studio runs for its model: a classifier against a Broden dataset (the demo
-// dataset by default), a generator through GAN dissection of its own samples with the demo
-// segmenter. Shared by the dissection panel and `unitscope record`, with the CLI's defaults.
+// The dissection the studio runs for its model (a classifier against a Broden dataset, the demo
+// dataset by default; a generator through GAN dissection of its own samples with the demo
+// segmenter), shared by the dissection panel and `unitscope record`, and where the studio finds one.
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <stop_token>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "analysis/dissect/dissection.h"
+#include "analysis/dissect/dissection_file.h"
 
 namespace unitscope::engine {
 
@@ -31,5 +35,30 @@ std::filesystem::path studio_dissection_out(const StudioDissectionRequest& reque
 
 analysis::DissectionResult run_studio_dissection(const StudioDissectionRequest& request,
                                                  analysis::DissectProgress& progress, std::stop_token stop = {});
+
+// Where the studio caches dissections of a model's layer: cache_dir()/dissections/<stem>-<hash of
+// the model's canonical path>/<layer>. The hash is stable, so every build finds the same runs.
+std::filesystem::path studio_dissection_cache_dir(const std::string& model_path, const std::string& layer);
+// FNV-1a (64 bits) of `text` as 16 lower-case hex digits.
+std::string fnv1a_64_hex(std::string_view text);
+
+// What the studio looks for when it loads its layer's dissection: plain values, since the load
+// runs as a job off the UI thread.
+struct StudioDissectionQuery {
+  std::string model;                 // StudioSettings::model ("demo:classifier", a path, ...)
+  std::string layer;                 // empty: nothing to load
+  std::filesystem::path dissection;  // StudioSettings::dissection, tried first when set
+  std::int64_t units = -1;           // the open model's unit count of the layer; -1: not known
+};
+
+struct StudioDissectionLoad {
+  std::shared_ptr<const analysis::LayerDissection> dissection;  // null when none was usable
+  std::filesystem::path dir;  // the output directory it was read from
+  std::string error;          // why the last dissection found was not used
+};
+
+// Tries settings.dissection, then the studio's cached runs (newest convention first), then the
+// demo's own output; the first that reads and matches the layer's unit count wins.
+StudioDissectionLoad load_studio_dissection(const StudioDissectionQuery& query);
 
 }  // namespace unitscope::engine

@@ -50,7 +50,7 @@ ImTextureID StudioViews::texture(ViewId view) const {
 }
 
 int StudioViews::shown_unit(const Studio& studio) const {
-  return studio.hovered_unit >= 0 ? studio.hovered_unit : studio.settings.selected_unit;
+  return studio.hovered_unit() >= 0 ? studio.hovered_unit() : studio.settings.selected_unit;
 }
 
 bool StudioViews::side_by_side(const Studio& studio) const {
@@ -63,12 +63,12 @@ bool StudioViews::side_by_side(const Studio& studio) const {
 StudioViews::Drawn StudioViews::drawn_key(ViewId view, const Studio& studio) const {
   Drawn d;
   d.serial = studio.frame_serial();
-  d.width = studio.views[int(view)].width;
-  d.height = studio.views[int(view)].height;
+  d.width = studio.view(view).width;
+  d.height = studio.view(view).height;
   d.dissection = studio.dissection();
   if (view == ViewId::kFeatureGrid) {
     d.selected = studio.settings.selected_unit;
-    d.hovered = studio.hovered_unit;
+    d.hovered = studio.hovered_unit();
     d.order = atlas_order_;
   } else {
     d.unit = view == ViewId::kInspector ? studio.settings.selected_unit : shown_unit(studio);
@@ -109,7 +109,7 @@ void StudioViews::upload_frame(render::Frame& frame, Studio& studio) {
     ensure_texture(*context_, frame, map_, f->width, f->height, VK_FORMAT_R32_SFLOAT);
     frame.upload(map_, f->activations.data() + plane * std::size_t(unit));
   }
-  if (studio.views[int(ViewId::kFeatureGrid)].width <= 0 || f->channels <= 0) return;
+  if (studio.view(ViewId::kFeatureGrid).width <= 0 || f->channels <= 0) return;
   std::vector<int> order;
   for (int u : grid_order_)
     if (u >= 0 && u < f->channels) order.push_back(u);
@@ -184,7 +184,7 @@ void StudioViews::draw_viewport(render::Frame& frame, Studio& studio, render::Of
 void StudioViews::record(render::Frame& frame, Studio& studio) {
   upload_frame(frame, studio);
   for (int v = 0; v < int(ViewId::kCount); ++v) {
-    const ViewRequest& request = studio.views[v];
+    const ViewRequest& request = studio.view(ViewId(v));
     if (request.width <= 0 || request.height <= 0) continue;
     const VkExtent2D extent{std::uint32_t(request.width), std::uint32_t(request.height)};
     auto& target = targets_[std::size_t(v)];
@@ -208,7 +208,7 @@ void StudioViews::record(render::Frame& frame, Studio& studio) {
           if (unit < 0 || it == atlas_order_.end()) return std::nullopt;
           return std::uint32_t(it - atlas_order_.begin());
         };
-        style.hovered = cell_of(studio.hovered_unit);
+        style.hovered = cell_of(studio.hovered_unit());
         style.selected = cell_of(studio.settings.selected_unit);
         painter_->atlas(frame, extent, *atlas_, render::full_rect(extent), style);
       }

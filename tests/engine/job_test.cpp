@@ -1,11 +1,14 @@
 #include "engine/jobs/job.h"
+#include "engine/jobs/job_result.h"
 
 #include <doctest/doctest.h>
 
 #include <atomic>
 #include <chrono>
 #include <stdexcept>
+#include <string>
 #include <thread>
+#include <vector>
 
 using namespace unitscope::engine;
 using namespace std::chrono_literals;
@@ -203,5 +206,149 @@ TEST_SUITE("job") {
       CHECK(slot.generation() == 3);
     }
     CHECK(finished == 3);
+  }
+
+  TEST_CASE("a job result: snapshots while it runs, then its final value taken once") {
+    JobResult<std::vector<int>> job;
+    using Publisher = JobResult<std::vector<int>>::Publisher;
+    CHECK(job.latest() == nullptr);
+    CHECK_FALSE(job.take());
+    Gate gate;
+    const auto gen = job.start("count", [&](JobControl&, const Publisher& publisher) {
+      publisher.publish(std::vector<int>{1});
+      publisher.publish(std::vector<int>{1, 2});
+      gate.reached = true;
+      while (!gate.release) std::this_thread::sleep_for(1ms);
+      return std::vector<int>{1, 2, 3};
+    });
+    CHECK(gen == 1);
+    REQUIRE(eventually([&] { return gate.reached.load(); }));
+    const auto partial = job.latest();
+    REQUIRE(partial != nullptr);
+    CHECK(*partial == std::vector<int>{1, 2});
+    CHECK_FALSE(job.take());  // still running
+    gate.release = true;
+    job.wait();
+    CHECK(*partial == std::vector<int>{1, 2});  // a snapshot never changes under its reader
+    const auto end = job.take();
+    REQUIRE(end.has_value());
+    CHECK(end->state == JobState::kDone);
+    REQUIRE(end->result != nullptr);
+    CHECK(*end->result == std::vector<int>{1, 2, 3});
+    CHECK(end->error.empty());
+    CHECK(job.latest() == end->result);
+    CHECK_FALSE(job.take());  // once per generation
+
+    job.start("again", [](JobControl&, const Publisher&) { return std::vector<int>{4}; });
+    job.wait();
+    const auto next = job.take();
+    REQUIRE(next.has_value());
+    REQUIRE(next->result != nullptr);
+    CHECK(*next->result == std::vector<int>{4});
+  }
+
+  TEST_CASE("a job result ignores what a replaced job still publishes") {
+    JobResult<std::string> job;
+    using Publisher = JobResult<std::string>::Publisher;
+    Gate old_gate;
+    std::atomic<bool> old_done{false};
+    job.start("old", [&](JobControl& control, const Publisher& publisher) {
+      publisher.publish(std::string("old partial"));
+      old_gate.reached = true;
+      while (!control.stop_requested()) std::this_thread::sleep_for(1ms);
+      // A slow body goes on after the stop request and publishes again, then returns a value.
+      while (!old_gate.release) std::this_thread::sleep_for(1ms);
+      publisher.publish(std::string("old late"));
+      old_done = true;
+      return std::string("old final");
+    });
+    REQUIRE(eventually([&] { return old_gate.reached.load(); }));
+    CHECK(*job.latest() == "old partial");
+
+    Gate new_gate;
+    const auto second = job.start("new", [&](JobControl&, const Publisher& publisher) {
+      new_gate.reached = true;
+      while (!new_gate.release) std::this_thread::sleep_for(1ms);
+      publisher.publish(std::string("new partial"));
+      return std::string("new final");
+    });
+    CHECK(second == 2);
+    CHECK(job.latest() == nullptr);  // the old job's snapshot went with it
+    REQUIRE(eventually([&] { return new_gate.reached.load(); }));
+    old_gate.release = true;
+    REQUIRE(eventually([&] { return old_done.load(); }));
+    std::this_thread::sleep_for(20ms);  // the old body's return value is published after old_done
+    CHECK(job.latest() == nullptr);
+    CHECK_FALSE(job.take());
+
+    new_gate.release = true;
+    job.wait();
+    const auto end = job.take();
+    REQUIRE(end.has_value());
+    CHECK(end->state == JobState::kDone);
+    REQUIRE(end->result != nullptr);
+    CHECK(*end->result == "new final");
+    CHECK(*job.latest() == "new final");
+  }
+
+  TEST_CASE("a cancelled job result ends without a result but keeps its partial snapshot") {
+    JobResult<int> job;
+    Gate gate;
+    job.start("spin", [&](JobControl& control, const JobResult<int>::Publisher& publisher) {
+      publisher.publish(7);
+      gate.reached = true;
+      while (!control.stop_requested()) std::this_thread::sleep_for(1ms);
+      return 8;  // returned normally, but after the stop request: not a result
+    });
+    REQUIRE(eventually([&] { return gate.reached.load(); }));
+    CHECK(job.running());
+    job.cancel();
+    job.wait();
+    const auto end = job.take();
+    REQUIRE(end.has_value());
+    CHECK(end->state == JobState::kCancelled);
+    CHECK(end->result == nullptr);
+    CHECK(end->error.empty());
+    REQUIRE(job.latest() != nullptr);
+    CHECK(*job.latest() == 7);
+    CHECK_FALSE(job.take());
+  }
+
+  TEST_CASE("a failed job result reports its message once and no result") {
+    JobResult<int> job;
+    job.start("bad", [](JobControl&, const JobResult<int>::Publisher& publisher) -> int {
+      publisher.publish(1);
+      throw std::runtime_error("cannot read dissection d/layer/dissection.json: unexpected end");
+    });
+    job.wait();
+    CHECK(job.state() == JobState::kFailed);
+    CHECK(job.error() == "cannot read dissection d/layer/dissection.json: unexpected end");
+    const auto end = job.take();
+    REQUIRE(end.has_value());
+    CHECK(end->state == JobState::kFailed);
+    CHECK(end->result == nullptr);
+    CHECK(end->error == "cannot read dissection d/layer/dissection.json: unexpected end");
+    REQUIRE(job.latest() != nullptr);
+    CHECK(*job.latest() == 1);  // what it showed before it failed stays
+    CHECK_FALSE(job.take());
+  }
+
+  TEST_CASE("a job result's destructor joins a job that is still publishing") {
+    std::atomic<int> published{0};
+    {
+      JobResult<std::vector<int>> job;
+      job.start("busy", [&](JobControl& control, const JobResult<std::vector<int>>::Publisher& publisher) {
+        std::vector<int> so_far;
+        while (!control.stop_requested()) {
+          so_far.push_back(int(so_far.size()));
+          publisher.publish(so_far);
+          ++published;
+          std::this_thread::sleep_for(1ms);
+        }
+        return so_far;
+      });
+      REQUIRE(eventually([&] { return published.load() > 10; }));
+    }
+    CHECK(published > 10);
   }
 }

@@ -147,10 +147,10 @@ TEST_CASE("the dissection and inspector and ablation panels run their jobs and s
 
     // Ablation of the current layer; its result becomes the studio's importance.
     press("Ablation curves", "Run");
-    CHECK(frames_until(studio, ctx, panels, now, 240, [&] { return studio.importance != nullptr; }));
-    REQUIRE(studio.importance != nullptr);
-    CHECK(studio.importance->layer == "features.27");
-    CHECK(!studio.importance->classes.empty());
+    CHECK(frames_until(studio, ctx, panels, now, 240, [&] { return studio.importance() != nullptr; }));
+    REQUIRE(studio.importance() != nullptr);
+    CHECK(studio.importance()->layer == "features.27");
+    CHECK(!studio.importance()->classes.empty());
     for (int i = 0; i < 3; ++i) frame(studio, ctx, panels, now);
   }
   ImGui::DestroyContext();
