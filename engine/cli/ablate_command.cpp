@@ -11,6 +11,7 @@
 #include "analysis/intervene/intervention_report.h"
 #include "analysis/intervene/unit_importance.h"
 #include "engine/cli/class_data_options.h"
+#include "engine/cli/command_runner.h"
 #include "engine/cli/commands.h"
 #include "engine/studio/demo_assets.h"
 
@@ -45,12 +46,13 @@ void run(AblateCommandOptions& o) {
   analysis::ImportanceProgress progress;
   ProgressLines lines("ablate");
   analysis::ImportanceResult r;
-  run_interruptible(
-      "ablate", [&](std::stop_token stop) { r = analysis::measure_importance(options, progress, stop); },
-      [&] {
+  run_command(
+      "ablate", OnInterrupt::kWritesNothing,
+      [&](std::stop_token stop) { r = analysis::measure_importance(options, progress, stop); },
+      {.poll = [&] {
         const int phase = progress.phase;
         lines.update(phase, phase >= 0 && phase <= 3 ? kPhases[phase] : nullptr, progress.done, progress.total);
-      });
+      }, .finish = {}});
   analysis::write_importance(o.out, r);
 
   const std::size_t K = std::size_t(r.curve_k);

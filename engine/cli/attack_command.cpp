@@ -9,6 +9,7 @@
 #include "analysis/intervene/adversarial.h"
 #include "analysis/intervene/intervention_report.h"
 #include "engine/cli/class_data_options.h"
+#include "engine/cli/command_runner.h"
 #include "engine/cli/commands.h"
 
 namespace unitscope::engine {
@@ -27,9 +28,10 @@ void run(AttackCommandOptions& o) {
   analysis::AttackProgress progress;
   ProgressLines lines("attack");
   analysis::AttackResult r;
-  run_interruptible(
-      "attack", [&](std::stop_token stop) { r = analysis::run_attack(options, progress, stop); },
-      [&] { lines.update(progress.phase, nullptr, progress.done, progress.total); });
+  run_command(
+      "attack", OnInterrupt::kWritesNothing,
+      [&](std::stop_token stop) { r = analysis::run_attack(options, progress, stop); },
+      {.poll = [&] { lines.update(progress.phase, nullptr, progress.done, progress.total); }, .finish = {}});
   analysis::write_attack(o.out, r);
 
   std::printf("attacked %zu images of %s (%zu skipped) with targeted PGD, target %s, epsilon %.2f/255, "

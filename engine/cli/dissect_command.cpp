@@ -3,9 +3,8 @@
 #include <CLI/CLI.hpp>
 #include <unistd.h>
 
-#include <atomic>
+#include <algorithm>
 #include <chrono>
-#include <csignal>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -14,12 +13,13 @@
 #include <sstream>
 #include <stop_token>
 #include <string>
-#include <thread>
+#include <vector>
 
 #include "analysis/dissect/dissection.h"
 #include "analysis/dissect/gan_dissection.h"
 #include "analysis/data/error.h"
 #include "analysis/dissect/iou_tally.h"
+#include "engine/cli/command_runner.h"
 #include "engine/cli/commands.h"
 #include "engine/studio/demo_assets.h"
 #include "engine/cli/model_options.h"
@@ -54,14 +54,6 @@ struct GanDissectCommandOptions {
   std::uint64_t latent_seed = 1;
 };
 
-std::atomic<bool> g_interrupted{false};
-
-extern "C" void on_interrupt(int) {
-  g_interrupted = true;
-  // A second Ctrl-C ends the process at once.
-  std::signal(SIGINT, SIG_DFL);
-}
-
 std::vector<std::string> split_list(const std::string& text) {
   std::vector<std::string> items;
   std::stringstream ss(text);
@@ -83,70 +75,67 @@ std::string clock_text(double seconds) {
   return buffer;
 }
 
-// Draws the progress bar on stderr when it is a terminal, until `done` is set.
-void show_progress(const analysis::DissectProgress& progress, const std::atomic<bool>& done) {
-  const bool tty = isatty(fileno(stderr)) != 0;
-  static const char* kPhases[] = {"starting", "forward", "tally", "report", "done"};
-  int phase = -1;
-  auto phase_start = std::chrono::steady_clock::now();
-  std::size_t start_done = 0;
-  while (!done) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    const int p = progress.phase;
-    const std::size_t d = progress.done;
-    const std::size_t total = progress.total;
-    if (p != phase) {
-      if (tty && phase >= 0) std::fputc('\n', stderr);
-      if (!tty && p >= 1 && p <= 3) std::fprintf(stderr, "dissect: %s pass\n", kPhases[p]);
-      phase = p;
-      phase_start = std::chrono::steady_clock::now();
-      start_done = d;
-    }
-    if (!tty || p < 1 || p > 2 || total == 0) continue;
-    const double elapsed =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - phase_start).count();
-    const double rate = elapsed > 0 ? static_cast<double>(d - start_done) / elapsed : 0.0;
-    const double eta = rate > 0 ? static_cast<double>(total - d) / rate : 0.0;
-    constexpr int kWidth = 30;
-    const int filled = static_cast<int>(kWidth * static_cast<double>(d) / static_cast<double>(total));
-    std::string bar(static_cast<std::size_t>(filled), '#');
-    bar.resize(kWidth, '.');
-    std::fprintf(stderr, "\r%-7s [%s] %zu/%zu  %.1f img/s  ETA %s   ", kPhases[p], bar.c_str(), d,
-                 total, rate, rate > 0 ? clock_text(eta).c_str() : "--:--");
-    std::fflush(stderr);
+// A dissection's progress on stderr: a bar with rate and ETA on a terminal, a line per pass
+// otherwise. Meant for ProgressHooks, which one thread calls.
+class DissectProgressBar {
+ public:
+  explicit DissectProgressBar(const analysis::DissectProgress& progress)
+      : progress_(progress), tty_(isatty(fileno(stderr)) != 0) {}
+  ProgressHooks hooks() {
+    return {[this] { poll(); }, [this] { finish(); }};
   }
-  if (tty && phase >= 0) std::fputc('\n', stderr);
+
+ private:
+  void poll();
+  // Ends the bar's line, so what follows starts on its own.
+  void finish() const {
+    if (tty_ && phase_ >= 0) std::fputc('\n', stderr);
+  }
+
+  const analysis::DissectProgress& progress_;
+  const bool tty_;
+  int phase_ = -1;
+  std::chrono::steady_clock::time_point phase_start_ = std::chrono::steady_clock::now();
+  std::size_t start_done_ = 0;  // images done when the phase began, for the rate
+};
+
+void DissectProgressBar::poll() {
+  static const char* kPhases[] = {"starting", "forward", "tally", "report", "done"};
+  const int p = progress_.phase;
+  const std::size_t d = progress_.done;
+  const std::size_t total = progress_.total;
+  if (p != phase_) {
+    if (tty_ && phase_ >= 0) std::fputc('\n', stderr);
+    if (!tty_ && p >= 1 && p <= 3) std::fprintf(stderr, "dissect: %s pass\n", kPhases[p]);
+    phase_ = p;
+    phase_start_ = std::chrono::steady_clock::now();
+    start_done_ = d;
+  }
+  if (!tty_ || p < 1 || p > 2 || total == 0) return;
+  const double elapsed =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - phase_start_).count();
+  const double rate = elapsed > 0 ? static_cast<double>(d - start_done_) / elapsed : 0.0;
+  const double eta = rate > 0 ? static_cast<double>(total - d) / rate : 0.0;
+  constexpr int kWidth = 30;
+  const int filled = static_cast<int>(kWidth * static_cast<double>(d) / static_cast<double>(total));
+  std::string bar(static_cast<std::size_t>(filled), '#');
+  bar.resize(kWidth, '.');
+  std::fprintf(stderr, "\r%-7s [%s] %zu/%zu  %.1f img/s  ETA %s   ", kPhases[p], bar.c_str(), d,
+               total, rate, rate > 0 ? clock_text(eta).c_str() : "--:--");
+  std::fflush(stderr);
 }
 
-// Runs a dissection job with the progress bar, turning Ctrl-C into a stop request.
-analysis::DissectionResult run_with_progress(
-    const std::function<analysis::DissectionResult(analysis::DissectProgress&, std::stop_token)>& job) {
-  std::stop_source stop;
-  g_interrupted = false;
-  auto previous = std::signal(SIGINT, on_interrupt);
+// Runs a dissection job with the progress bar; Ctrl-C stops it where the same command resumes, and
+// the job's own error says so.
+using DissectJob =
+    std::function<analysis::DissectionResult(analysis::DissectProgress&, std::stop_token)>;
+analysis::DissectionResult run_with_progress(const std::string& command, const DissectJob& job) {
   analysis::DissectProgress progress;
-  std::atomic<bool> finished{false};
-  std::thread watcher([&] {
-    while (!finished) {
-      if (g_interrupted) stop.request_stop();
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-  });
-  std::thread bar([&] { show_progress(progress, finished); });
-  auto stop_threads = [&] {
-    finished = true;
-    watcher.join();
-    bar.join();
-    std::signal(SIGINT, previous);
-  };
+  DissectProgressBar bar(progress);
   analysis::DissectionResult result;
-  try {
-    result = job(progress, stop.get_token());
-  } catch (...) {
-    stop_threads();
-    throw;
-  }
-  stop_threads();
+  run_command(
+      command, OnInterrupt::kResumes,
+      [&](std::stop_token stop) { result = job(progress, stop); }, bar.hooks());
   return result;
 }
 
@@ -235,10 +224,11 @@ void run(const DissectCommandOptions& o) {
   options.dataset = o.dataset.empty() ? demo_dataset() : std::filesystem::path(o.dataset);
   options.split = o.split;
   options.limit = o.limit;
-  print_summary(run_with_progress([&](analysis::DissectProgress& progress, std::stop_token stop) {
-                  return analysis::dissect(options, progress, stop);
-                }),
-                o.run.out, o.run.no_report);
+  const auto result =
+      run_with_progress("dissect", [&](analysis::DissectProgress& progress, std::stop_token stop) {
+        return analysis::dissect(options, progress, stop);
+      });
+  print_summary(result, o.run.out, o.run.no_report);
 }
 
 void run_gan(const GanDissectCommandOptions& o) {
@@ -247,10 +237,11 @@ void run_gan(const GanDissectCommandOptions& o) {
   options.segmenter = {o.segmenter, {}, 1};
   options.samples = o.samples;
   options.seed = o.latent_seed;
-  print_summary(run_with_progress([&](analysis::DissectProgress& progress, std::stop_token stop) {
-                  return analysis::gan_dissect(options, progress, stop);
-                }),
-                o.run.out, o.run.no_report);
+  const auto result =
+      run_with_progress("gan-dissect", [&](analysis::DissectProgress& progress, std::stop_token stop) {
+        return analysis::gan_dissect(options, progress, stop);
+      });
+  print_summary(result, o.run.out, o.run.no_report);
 }
 
 // --model and the options of DissectRunOptions; `what` names the images ("images", "samples").

@@ -4,15 +4,15 @@
 
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
-#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
+#include <utility>
+#include <vector>
 
-#include "analysis/dissect/dissection_report.h"
 #include "analysis/data/error.h"
-#include "analysis/intervene/gan_intervention.h"
 #include "analysis/data/image.h"
+#include "analysis/intervene/gan_intervention.h"
+#include "analysis/intervene/gan_intervention_report.h"
 #include "engine/cli/commands.h"
 #include "engine/studio/demo_assets.h"
 #include "engine/cli/model_options.h"
@@ -21,7 +21,6 @@ namespace unitscope::engine {
 namespace {
 
 namespace fs = std::filesystem;
-using nlohmann::json;
 
 struct InterveneOptions {
   ModelOptions generator;
@@ -59,12 +58,6 @@ std::vector<double> numbers(const std::string& text, const std::string& what) {
   return out;
 }
 
-void write_text(const fs::path& path, const std::string& text) {
-  std::ofstream out(path);
-  out << text;
-  if (!out) throw analysis::Error("cannot write " + path.string());
-}
-
 analysis::Image paint_mask(const InterveneOptions& o, int width, int height) {
   if (!o.mask.empty()) {
     analysis::Image m = analysis::read_image(o.mask, 1);
@@ -86,27 +79,53 @@ analysis::Image paint_mask(const InterveneOptions& o, int width, int height) {
   return m;
 }
 
-std::string percent(double v) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof(buffer), "%.1f%%", 100.0 * v);
-  return buffer;
+void run_ablate(const InterveneOptions& o, analysis::GanEditor& editor,
+                analysis::GanInterventionRun info) {
+  std::vector<int> counts;
+  for (double c : numbers(o.counts, "--counts")) counts.push_back(int(c));
+  const analysis::GanAblationResult r{std::move(info), editor.ablate(counts)};
+  std::printf("ablating the top units for %s at %s over %zu samples (%llu %s pixels before):\n",
+              o.concept_name.c_str(), o.layer.c_str(), o.samples,
+              static_cast<unsigned long long>(r.effect.concept_pixels), o.concept_name.c_str());
+  std::printf("  units  %s removed  other objects kept\n", o.concept_name.c_str());
+  for (const auto& p : r.effect.points) {
+    std::printf("  %5d  %6.1f%%   %6.1f%%\n", p.units, 100.0 * p.removed, 100.0 * p.others_kept);
+  }
+  analysis::write_gan_ablation(o.out, r);
 }
 
-// OUT/report.html: one table, for the ablate and insert actions.
-void html_table(const InterveneOptions& o, const std::string& title, const std::string& caption,
-                const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows) {
-  std::string html = "<!doctype html><meta charset=utf-8><title>unitscope: " + analysis::html_escape(title) +
-                     "</title><style>body{font-family:sans-serif}td,th{padding:2px 10px;text-align:right}</style>"
-                     "<h1>" + analysis::html_escape(title) + "</h1><p>" + analysis::html_escape(caption) +
-                     "<p>generator <code>" + analysis::html_escape(o.generator.model) + "</code>, " +
-                     std::to_string(o.samples) + " samples of latent seed " + std::to_string(o.latent_seed) +
-                     "<table><tr>";
-  for (const auto& h : header) html += "<th>" + analysis::html_escape(h) + "</th>";
-  for (const auto& row : rows) {
-    html += "<tr>";
-    for (const auto& cell : row) html += "<td>" + analysis::html_escape(cell) + "</td>";
+void run_insert(const InterveneOptions& o, analysis::GanEditor& editor,
+                analysis::GanInterventionRun info) {
+  const analysis::GanInsertionResult r{std::move(info),
+                                       editor.insert(o.units, o.region, o.strength)};
+  std::printf("inserting %s (%d units at %.1fx their threshold) in %dx%d squares of %s's grid "
+              "over %zu samples:\n"
+              "  mean share of the square that becomes %s: %.1f%%; by what was there before:\n",
+              o.concept_name.c_str(), o.units, o.strength, o.region, o.region, o.layer.c_str(),
+              o.samples, o.concept_name.c_str(), 100.0 * r.effect.mean_added);
+  for (const auto& c : r.effect.contexts) {
+    std::printf("  %-12s %6zu trials  %6.1f%%\n", c.context.c_str(), c.trials, 100.0 * c.added);
   }
-  write_text(fs::path(o.out) / "report.html", html + "</table>\n");
+  analysis::write_gan_insertion(o.out, r);
+}
+
+void run_paint(const InterveneOptions& o, analysis::GanEditor& editor,
+               analysis::GanInterventionRun info) {
+  analysis::GanPaintResult r{std::move(info), o.remove, {}};
+  for (int i = 0; i < o.pairs; ++i) {
+    analysis::PaintRequest request;
+    request.sample = std::size_t(i);
+    request.units = o.units;
+    request.remove = o.remove;
+    request.strength = o.strength;
+    const auto [width, height] = editor.output_size();
+    request.mask = paint_mask(o, width, height);
+    r.pairs.push_back({i, editor.paint(request)});
+    const auto& probe = r.pairs.back().result;
+    std::printf("  sample %d: %s covers %.1f%% of the mask before, %.1f%% after\n", i,
+                o.concept_name.c_str(), 100.0 * probe.concept_before, 100.0 * probe.concept_after);
+  }
+  analysis::write_gan_paint(o.out, r);
 }
 
 void run(InterveneOptions o) {
@@ -129,93 +148,17 @@ void run(InterveneOptions o) {
   options.seed = o.latent_seed;
   options.threads = o.generator.threads;
   analysis::GanEditor editor(options);
+  // Made before the edit, as it always was: OUT exists even when the edit fails.
   fs::create_directories(o.out);
-  json doc{{"action", o.action}, {"generator", o.generator.model}, {"segmenter", o.segmenter},
-           {"layer", o.layer},   {"concept", o.concept_name},     {"latent_seed", o.latent_seed},
-           {"samples", o.samples}};
-
+  analysis::GanInterventionRun info{o.generator.model, o.segmenter,   o.layer,
+                                    o.concept_name,    o.latent_seed, o.samples};
   if (o.action == "ablate") {
-    std::vector<int> counts;
-    for (double c : numbers(o.counts, "--counts")) counts.push_back(int(c));
-    const auto effect = editor.ablate(counts);
-    std::printf("ablating the top units for %s at %s over %zu samples (%llu %s pixels before):\n",
-                o.concept_name.c_str(), o.layer.c_str(), o.samples,
-                static_cast<unsigned long long>(effect.concept_pixels), o.concept_name.c_str());
-    std::printf("  units  %s removed  other objects kept\n", o.concept_name.c_str());
-    std::string csv = "units,removed,others_kept\n";
-    json points = json::array();
-    for (const auto& p : effect.points) {
-      std::printf("  %5d  %6.1f%%   %6.1f%%\n", p.units, 100.0 * p.removed, 100.0 * p.others_kept);
-      csv += std::to_string(p.units) + "," + std::to_string(p.removed) + "," + std::to_string(p.others_kept) + "\n";
-      points.push_back({{"units", p.units}, {"removed", p.removed}, {"others_kept", p.others_kept}});
-    }
-    html_table(o, "Removing " + o.concept_name + " units",
-               "Share of the " + o.concept_name + " pixels that disappear when the concept's top units of " +
-                   o.layer + " are switched off everywhere, and pixels of all other objects after / before.",
-               {"units", "removed", "other objects kept"}, [&] {
-                 std::vector<std::vector<std::string>> rows;
-                 for (const auto& p : effect.points) {
-                   rows.push_back({std::to_string(p.units), percent(p.removed), percent(p.others_kept)});
-                 }
-                 return rows;
-               }());
-    doc["concept_pixels"] = effect.concept_pixels;
-    doc["ranked_units"] = effect.ranked_units;
-    doc["points"] = points;
-    write_text(fs::path(o.out) / "ablation.csv", csv);
+    run_ablate(o, editor, std::move(info));
   } else if (o.action == "insert") {
-    const auto effect = editor.insert(o.units, o.region, o.strength);
-    std::printf("inserting %s (%d units at %.1fx their threshold) in %dx%d squares of %s's grid over %zu samples:\n"
-                "  mean share of the square that becomes %s: %.1f%%; by what was there before:\n",
-                o.concept_name.c_str(), o.units, o.strength, o.region, o.region, o.layer.c_str(), o.samples,
-                o.concept_name.c_str(), 100.0 * effect.mean_added);
-    std::string csv = "context,trials,added\n";
-    json contexts = json::array();
-    for (const auto& c : effect.contexts) {
-      std::printf("  %-12s %6zu trials  %6.1f%%\n", c.context.c_str(), c.trials, 100.0 * c.added);
-      csv += c.context + "," + std::to_string(c.trials) + "," + std::to_string(c.added) + "\n";
-      contexts.push_back({{"context", c.context}, {"trials", c.trials}, {"added", c.added}});
-    }
-    html_table(o, "Inserting " + o.concept_name + " units",
-               "Share of a " + std::to_string(o.region) + "x" + std::to_string(o.region) + " square of " + o.layer +
-                   "'s grid that becomes " + o.concept_name + " when its top units are switched on there, by the "
-                   "object that was under most of the square before. Overall: " + percent(effect.mean_added) + ".",
-               {"context", "trials", "added"}, [&] {
-                 std::vector<std::vector<std::string>> rows;
-                 for (const auto& c : effect.contexts) rows.push_back({c.context, std::to_string(c.trials), percent(c.added)});
-                 return rows;
-               }());
-    doc["units"] = effect.units;
-    doc["region"] = effect.region;
-    doc["mean_added"] = effect.mean_added;
-    doc["contexts"] = contexts;
-    write_text(fs::path(o.out) / "insertion.csv", csv);
+    run_insert(o, editor, std::move(info));
   } else {
-    std::string html = "<!doctype html><meta charset=utf-8><title>unitscope paint</title><body>"
-                       "<h1>Paint " + analysis::html_escape(o.concept_name) + (o.remove ? " (remove)" : " (draw)") + "</h1>";
-    json pairs = json::array();
-    for (int i = 0; i < o.pairs; ++i) {
-      analysis::PaintRequest request;
-      request.sample = std::size_t(i);
-      request.units = o.units;
-      request.remove = o.remove;
-      request.strength = o.strength;
-      const auto [width, height] = editor.output_size();
-      request.mask = paint_mask(o, width, height);
-      const auto probe = editor.paint(request);
-      const std::string stem = "pair_" + std::to_string(i);
-      analysis::write_png(fs::path(o.out) / (stem + "_before.png"), probe.before);
-      analysis::write_png(fs::path(o.out) / (stem + "_after.png"), probe.after);
-      std::printf("  sample %d: %s covers %.1f%% of the mask before, %.1f%% after\n", i, o.concept_name.c_str(),
-                  100.0 * probe.concept_before, 100.0 * probe.concept_after);
-      pairs.push_back({{"sample", i}, {"before", probe.concept_before}, {"after", probe.concept_after}});
-      html += "<p>sample " + std::to_string(i) + "<br><img width=256 src=\"" + stem + "_before.png\"> <img width=256 src=\"" +
-              stem + "_after.png\">";
-    }
-    doc["pairs"] = pairs;
-    write_text(fs::path(o.out) / "report.html", html + "</body>\n");
+    run_paint(o, editor, std::move(info));
   }
-  write_text(fs::path(o.out) / "intervention.json", doc.dump(2) + "\n");
   std::printf("results in %s\n", o.out.c_str());
 }
 

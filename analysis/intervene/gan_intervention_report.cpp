@@ -1,0 +1,174 @@
+#include "analysis/intervene/gan_intervention_report.h"
+
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "analysis/data/csv.h"
+#include "analysis/data/file_write.h"
+#include "analysis/data/image.h"
+#include "analysis/dissect/dissection_report.h"
+
+namespace unitscope::analysis {
+namespace {
+
+// Sorted keys (not ordered_json): intervention.json has always listed its keys alphabetically.
+using nlohmann::json;
+
+std::string percent(double v) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof(buffer), "%.1f%%", 100.0 * v);
+  return buffer;
+}
+
+// The keys every intervention.json starts from.
+json run_json(const GanInterventionRun& run, const std::string& action) {
+  return {{"action", action},      {"generator", run.generator},  {"segmenter", run.segmenter},
+          {"layer", run.layer},    {"concept", run.concept_name}, {"latent_seed", run.latent_seed},
+          {"samples", run.samples}};
+}
+
+// The report of ablate and insert: one table under a caption.
+std::string table_html(const GanInterventionRun& run, const std::string& title,
+                       const std::string& caption, const std::vector<std::string>& header,
+                       const std::vector<std::vector<std::string>>& rows) {
+  std::string html =
+      "<!doctype html><meta charset=utf-8><title>unitscope: " + html_escape(title) +
+      "</title><style>body{font-family:sans-serif}td,th{padding:2px 10px;text-align:right}"
+      "</style><h1>" +
+      html_escape(title) + "</h1><p>" + html_escape(caption) + "<p>generator <code>" +
+      html_escape(run.generator) + "</code>, " + std::to_string(run.samples) +
+      " samples of latent seed " + std::to_string(run.latent_seed) + "<table><tr>";
+  for (const auto& h : header) html += "<th>" + html_escape(h) + "</th>";
+  for (const auto& row : rows) {
+    html += "<tr>";
+    for (const auto& cell : row) html += "<td>" + html_escape(cell) + "</td>";
+  }
+  return html + "</table>\n";
+}
+
+std::string pair_stem(const GanPaintPair& pair) { return "pair_" + std::to_string(pair.sample); }
+
+}  // namespace
+
+// ---- ablate ---------------------------------------------------------------------------------
+
+std::string gan_ablation_json(const GanAblationResult& r) {
+  json doc = run_json(r.run, "ablate");
+  json points = json::array();
+  for (const auto& p : r.effect.points) {
+    points.push_back({{"units", p.units}, {"removed", p.removed}, {"others_kept", p.others_kept}});
+  }
+  doc["concept_pixels"] = r.effect.concept_pixels;
+  doc["ranked_units"] = r.effect.ranked_units;
+  doc["points"] = points;
+  return doc.dump(2) + "\n";
+}
+
+std::string gan_ablation_html(const GanAblationResult& r) {
+  const std::string& name = r.run.concept_name;
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& p : r.effect.points) {
+    rows.push_back({std::to_string(p.units), percent(p.removed), percent(p.others_kept)});
+  }
+  return table_html(r.run, "Removing " + name + " units",
+                    "Share of the " + name +
+                        " pixels that disappear when the concept's top units of " + r.run.layer +
+                        " are switched off everywhere, and pixels of all other objects "
+                        "after / before.",
+                    {"units", "removed", "other objects kept"}, rows);
+}
+
+void write_gan_ablation(const std::filesystem::path& dir, const GanAblationResult& r) {
+  std::filesystem::create_directories(dir);
+  std::ostringstream csv;
+  write_csv_record(csv, {"units", "removed", "others_kept"});
+  for (const auto& p : r.effect.points) {
+    write_csv_record(
+        csv, {std::to_string(p.units), std::to_string(p.removed), std::to_string(p.others_kept)});
+  }
+  write_file_atomic(dir / "report.html", gan_ablation_html(r));
+  write_file_atomic(dir / "ablation.csv", csv.str());
+  write_file_atomic(dir / "intervention.json", gan_ablation_json(r));
+}
+
+// ---- insert ---------------------------------------------------------------------------------
+
+std::string gan_insertion_json(const GanInsertionResult& r) {
+  json doc = run_json(r.run, "insert");
+  json contexts = json::array();
+  for (const auto& c : r.effect.contexts) {
+    contexts.push_back({{"context", c.context}, {"trials", c.trials}, {"added", c.added}});
+  }
+  doc["units"] = r.effect.units;
+  doc["region"] = r.effect.region;
+  doc["mean_added"] = r.effect.mean_added;
+  doc["contexts"] = contexts;
+  return doc.dump(2) + "\n";
+}
+
+std::string gan_insertion_html(const GanInsertionResult& r) {
+  const std::string& name = r.run.concept_name;
+  const std::string side = std::to_string(r.effect.region);
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& c : r.effect.contexts) {
+    rows.push_back({c.context, std::to_string(c.trials), percent(c.added)});
+  }
+  return table_html(r.run, "Inserting " + name + " units",
+                    "Share of a " + side + "x" + side + " square of " + r.run.layer +
+                        "'s grid that becomes " + name +
+                        " when its top units are switched on there, by the object that was under "
+                        "most of the square before. Overall: " +
+                        percent(r.effect.mean_added) + ".",
+                    {"context", "trials", "added"}, rows);
+}
+
+void write_gan_insertion(const std::filesystem::path& dir, const GanInsertionResult& r) {
+  std::filesystem::create_directories(dir);
+  std::ostringstream csv;
+  write_csv_record(csv, {"context", "trials", "added"});
+  for (const auto& c : r.effect.contexts) {
+    write_csv_record(csv, {c.context, std::to_string(c.trials), std::to_string(c.added)});
+  }
+  write_file_atomic(dir / "report.html", gan_insertion_html(r));
+  write_file_atomic(dir / "insertion.csv", csv.str());
+  write_file_atomic(dir / "intervention.json", gan_insertion_json(r));
+}
+
+// ---- paint ----------------------------------------------------------------------------------
+
+std::string gan_paint_json(const GanPaintResult& r) {
+  json doc = run_json(r.run, "paint");
+  json pairs = json::array();
+  for (const auto& p : r.pairs) {
+    pairs.push_back({{"sample", p.sample},
+                     {"before", p.result.concept_before},
+                     {"after", p.result.concept_after}});
+  }
+  doc["pairs"] = pairs;
+  return doc.dump(2) + "\n";
+}
+
+std::string gan_paint_html(const GanPaintResult& r) {
+  std::string html =
+      "<!doctype html><meta charset=utf-8><title>unitscope paint</title><body><h1>Paint " +
+      html_escape(r.run.concept_name) + (r.remove ? " (remove)" : " (draw)") + "</h1>";
+  for (const auto& p : r.pairs) {
+    const std::string stem = pair_stem(p);
+    html += "<p>sample " + std::to_string(p.sample) + "<br><img width=256 src=\"" + stem +
+            "_before.png\"> <img width=256 src=\"" + stem + "_after.png\">";
+  }
+  return html + "</body>\n";
+}
+
+void write_gan_paint(const std::filesystem::path& dir, const GanPaintResult& r) {
+  std::filesystem::create_directories(dir);
+  for (const auto& p : r.pairs) {
+    write_png(dir / (pair_stem(p) + "_before.png"), p.result.before);
+    write_png(dir / (pair_stem(p) + "_after.png"), p.result.after);
+  }
+  write_file_atomic(dir / "report.html", gan_paint_html(r));
+  write_file_atomic(dir / "intervention.json", gan_paint_json(r));
+}
+
+}  // namespace unitscope::analysis
