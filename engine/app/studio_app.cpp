@@ -19,6 +19,7 @@
 #include "engine/studio/studio_capture.h"
 #include "engine/studio/studio_dissection.h"
 #include "engine/app/frame_pacing.h"
+#include "engine/jobs/job.h"
 #include "engine/app/studio_frame.h"
 #include "engine/studio/studio_settings.h"
 #include "engine/app/studio_ui.h"
@@ -131,11 +132,15 @@ bool studio_busy(const WindowedStudio& w, bool script_playing) {
          w.capture.recording() || w.capture.ring_seconds() > 0;
 }
 
+constexpr double kJobFrameSeconds = 0.1;
+
 // The moment a timed element needs its next frame: a caption's end, a text cursor's blink.
 double next_timer(const Studio& studio, double now) {
   double t = std::numeric_limits<double>::infinity();
   if (!studio.caption().empty() && studio.caption_until() > now) t = studio.caption_until();
   if (ImGui::GetCurrentContext() && ImGui::GetIO().WantTextInput) t = std::min(t, now + 0.5);
+  // A background job's progress bar: ten frames a second, leaving the cores to the job.
+  if (jobs_running() > 0) t = std::min(t, now + kJobFrameSeconds);
   return t;
 }
 

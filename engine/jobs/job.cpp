@@ -40,6 +40,8 @@ namespace {
 // Jobs (dissections, ablations, exemplars) run behind inference, which runs behind the UI.
 constexpr int kJobNice = 10;
 
+std::atomic<int> g_jobs_running{0};
+
 void finish(std::atomic<JobState>& state, JobState final_state) {
   state.store(final_state, std::memory_order_release);
   state.notify_all();
@@ -63,6 +65,7 @@ std::uint64_t JobSlot::start(std::string name, Body body) {
   reap_finished();
   const std::uint64_t gen = generation_.load() + 1;
   auto run = std::make_shared<Run>(std::move(name), gen);
+  g_jobs_running.fetch_add(1, std::memory_order_relaxed);
   run->thread = std::jthread([r = run.get(), body = std::move(body)] {
     lower_thread_priority(kJobNice);
     std::string error;
@@ -83,6 +86,7 @@ std::uint64_t JobSlot::start(std::string name, Body body) {
       r->error = std::move(error);
     }
     finish(r->state, final_state);
+    g_jobs_running.fetch_sub(1, std::memory_order_relaxed);
   });
   std::shared_ptr<Run> previous;
   {
@@ -96,6 +100,8 @@ std::uint64_t JobSlot::start(std::string name, Body body) {
   }
   return gen;
 }
+
+int jobs_running() { return g_jobs_running.load(std::memory_order_relaxed); }
 
 void JobSlot::reap_finished() {
   // A run whose state has left kRunning has only its return left to do, so join() is immediate.

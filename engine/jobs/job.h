@@ -79,6 +79,10 @@ class JobSlot {
   std::vector<std::shared_ptr<Run>> retired_;  // cancelled, possibly still running
 };
 
+// Jobs of every slot whose body has not returned yet: the frame loop keeps drawing (at a modest
+// rate) while one runs, so its progress moves without input.
+int jobs_running();
+
 // LibTorch threads for a background job: every core but one, which the UI keeps.
 int job_threads();
 

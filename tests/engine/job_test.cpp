@@ -110,6 +110,23 @@ TEST_SUITE("job") {
     CHECK(slot.error().find("unknown error") != std::string::npos);
   }
 
+  TEST_CASE("jobs_running counts bodies that have not returned, failed ones included") {
+    const int before = jobs_running();
+    JobSlot a, b;
+    Gate gate;
+    a.start("held", [&](JobControl&) {
+      gate.reached = true;
+      while (!gate.release) std::this_thread::sleep_for(1ms);
+    });
+    b.start("fails", [](JobControl&) { throw std::runtime_error("no"); });
+    REQUIRE(eventually([&] { return gate.reached.load(); }));
+    b.wait();
+    CHECK(eventually([&] { return jobs_running() == before + 1; }));
+    gate.release = true;
+    a.wait();
+    CHECK(eventually([&] { return jobs_running() == before; }));
+  }
+
   TEST_CASE("take_done reports each finished job once and never a failed one") {
     JobSlot slot;
     std::uint64_t handled = 0;
