@@ -32,6 +32,7 @@ struct InferenceWorker::State {
   std::optional<InferenceOutput> latest;
   std::shared_ptr<const analysis::LiveModelInfo> info;
   std::uint64_t model_generation = 0;
+  std::uint64_t opens_done = 0;
   std::string model_error;
   std::string layer;
 
@@ -104,6 +105,11 @@ std::string InferenceWorker::model_error() const {
   return state_->model_error;
 }
 
+std::uint64_t InferenceWorker::opens_done() const {
+  std::lock_guard lock(state_->mutex);
+  return state_->opens_done;
+}
+
 std::string InferenceWorker::layer() const {
   std::lock_guard lock(state_->mutex);
   return state_->layer;
@@ -158,6 +164,7 @@ void InferenceWorker::loop() {
       } else {
         s.model_error = error.empty() ? "cannot open model " + open->second.model.source : error;
       }
+      s.opens_done = open->first;
     } else if (auto layer = std::exchange(s.pending_layer, std::nullopt)) {
       analysis::LiveSession* session = s.session.get();
       lock.unlock();

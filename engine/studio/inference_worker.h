@@ -43,6 +43,7 @@ class InferenceWorker {
   std::shared_ptr<const analysis::LiveModelInfo> info() const;
   std::uint64_t model_generation() const;  // the number of the model that info() describes
   std::string model_error() const;         // why the last open() or set_layer() failed, or ""
+  std::uint64_t opens_done() const;         // the number of the newest open() that ended, opened or not
   std::string layer() const;               // the open model's current layer ("" while none)
   bool busy() const;                        // a model is opening or a request is running/waiting
 

@@ -49,21 +49,40 @@ bool Studio::is_generator() const { return info_ && info_->kind == analysis::Liv
 bool Studio::computing() const { return worker_.busy() || last_request_ != answered_request_; }
 
 void Studio::open_model(const std::string& model) {
-  if (model != settings.model) {
-    settings.layer.clear();
-    settings.selected_unit = -1;
-    settings.toggles.clear();
-    on_base_.clear();
-    paint_.clear();
-  }
-  settings.model = model;
-  importance_.reset();
+  // Nothing changes until the worker has the new model (take_model()): a file that is missing or
+  // not a model leaves the model, layer, selection, edits and dissection as they were, and its
+  // error shows in the model panel.
   analysis::LiveOptions options;
   options.model.source = resolve_model(model);
-  options.layer = settings.layer;
-  worker_.open(options);
+  options.layer = model == settings.model ? settings.layer : std::string();
+  pending_model_ = model;
+  pending_open_ = worker_.open(options);
   dirty_ = true;
   if (deterministic_) settle();
+}
+
+void Studio::take_model() {
+  const std::uint64_t generation = worker_.model_generation();
+  if (generation != model_generation_) {
+    model_generation_ = generation;
+    if (pending_open_ != 0 && generation == pending_open_) {
+      if (pending_model_ != settings.model) {
+        settings.layer.clear();
+        settings.selected_unit = -1;
+        settings.toggles.clear();
+        on_base_.clear();
+        paint_.clear();
+        hovered_unit_ = -1;
+      }
+      settings.model = pending_model_;
+      importance_.reset();
+    }
+    info_ = worker_.info();
+    if (info_ && !settings.layer.empty() && !has_layer(*info_, settings.layer)) settings.layer.clear();
+    reload_dissection();
+    dirty_ = true;
+  }
+  if (pending_open_ != 0 && worker_.opens_done() >= pending_open_) pending_open_ = 0;
 }
 
 void Studio::set_layer(const std::string& layer) {
@@ -206,14 +225,7 @@ void Studio::set_frame_times(const FrameTimes& t) {
 void Studio::update(double now_seconds) {
   now_ = now_seconds;
   take_dissection();
-  const std::uint64_t generation = worker_.model_generation();
-  if (generation != model_generation_) {
-    model_generation_ = generation;
-    info_ = worker_.info();
-    if (info_ && !settings.layer.empty() && !has_layer(*info_, settings.layer)) settings.layer.clear();
-    reload_dissection();
-    dirty_ = true;
-  }
+  take_model();
   if (info_) {
     const bool generator = info_->kind == analysis::LiveKind::kGenerator;
     if (generator && settings.source != SourceKind::kGan) settings.source = SourceKind::kGan;
@@ -236,12 +248,7 @@ void Studio::update(double now_seconds) {
 
 void Studio::settle() {
   worker_.wait_idle();
-  const std::uint64_t generation = worker_.model_generation();
-  if (generation != model_generation_) {
-    model_generation_ = generation;
-    info_ = worker_.info();
-    reload_dissection();
-  }
+  take_model();
   poll();
   dissection_load_.wait();
   take_dissection();

@@ -68,7 +68,10 @@ class Studio {
   void update(double now_seconds);
 
   // Model and layer
-  void open_model(const std::string& model);  // "demo:classifier", "demo:gan" or a path
+  // "demo:classifier", "demo:gan" or a path. Takes effect once the model is open; a failed open
+  // changes nothing but model_error().
+  void open_model(const std::string& model);
+  bool opening_model() const { return pending_open_ != 0; }
   void set_layer(const std::string& layer);
   bool is_generator() const;
   const analysis::LiveModelInfo* info() const { return info_.get(); }
@@ -151,6 +154,7 @@ class Studio {
   analysis::LiveRequest make_request();
   void poll();
   void take_dissection();  // applies the newest load once it ended
+  void take_model();       // applies the worker's newly opened model, and forgets a failed open
   // The value a unit switched on is set to: its dissection threshold, else its maximum on the
   // frame where it was switched on, times `strength`.
   float on_value(int unit, float strength) const;
@@ -171,6 +175,8 @@ class Studio {
   InferenceWorker worker_;
   std::shared_ptr<const analysis::LiveModelInfo> info_;
   std::uint64_t model_generation_ = 0;
+  std::uint64_t pending_open_ = 0;  // the worker's number of the open() not yet ended; 0: none
+  std::string pending_model_;       // what that open() will make settings.model
   std::shared_ptr<const analysis::LiveFrame> frame_;
   std::uint64_t frame_serial_ = 0;
   std::uint64_t last_request_ = 0;

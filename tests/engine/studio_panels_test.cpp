@@ -152,6 +152,31 @@ TEST_CASE("the dissection and inspector and ablation panels run their jobs and s
     CHECK(studio.importance()->layer == "features.27");
     CHECK(!studio.importance()->classes.empty());
     for (int i = 0; i < 3; ++i) frame(studio, ctx, panels, now);
+
+    // A failed Open (a missing file, a file that is not a model) changes nothing but the error.
+    const auto* dissection = studio.dissection();
+    const auto importance = studio.importance();
+    std::ofstream(scratch / "not_a_model.pt") << "these are not the weights you are looking for";
+    for (const char* bad : {"missing.pt", "not_a_model.pt"}) {
+      studio.open_model((scratch / bad).string());
+      for (int i = 0; i < 3; ++i) frame(studio, ctx, panels, now);
+      CHECK(!studio.opening_model());
+      CHECK(studio.model_error().find(bad) != std::string::npos);
+      CHECK(studio.settings.model == "demo:classifier");
+      CHECK(studio.settings.layer == "features.27");
+      CHECK(studio.settings.selected_unit == 3);
+      CHECK(studio.dissection() == dissection);
+      CHECK(studio.importance() == importance);
+      CHECK(!studio.is_generator());
+    }
+    // One that opens replaces them all.
+    studio.open_model("demo:gan");
+    frame(studio, ctx, panels, now);
+    CHECK(studio.model_error().empty());
+    CHECK(studio.settings.model == "demo:gan");
+    CHECK(studio.is_generator());
+    CHECK(studio.settings.selected_unit == -1);
+    CHECK(studio.importance() == nullptr);
   }
   ImGui::DestroyContext();
 }
