@@ -20,6 +20,7 @@
 #include "analysis/dissect/dissection_state.h"
 #include "analysis/data/error.h"
 #include "analysis/data/file_write.h"
+#include "analysis/data/unit_numbering.h"
 #include "analysis/model/model.h"
 #include "analysis/dissect/tally_kernels.h"
 #include "analysis/dissect/unit_thresholds.h"
@@ -242,11 +243,11 @@ void DissectionRun::forward_batch(std::vector<BrodenSample>& batch) {
       const at::Tensor bad = (~at::isfinite(layer_acts[li])).any(3).any(2).any(0).nonzero().squeeze(1);
       std::string units;
       for (std::int64_t i = 0; i < std::min<std::int64_t>(bad.size(0), 20); ++i) {
-        units += (i ? ", " : "") + std::to_string(bad[i].item<std::int64_t>());
+        units += (i ? ", " : "") + std::to_string(unit_number(bad[i].item<std::int64_t>()));
       }
       if (bad.size(0) > 20) units += ", ...";
       throw Error("layer " + options_.layers[li] + " has NaN or Inf activations in units " + units +
-                  " (0-based) for images from index.csv row " + std::to_string(batch.front().row + 1));
+                  " for images from index.csv row " + std::to_string(batch.front().row + 1));
     }
   }
   {

@@ -8,6 +8,7 @@
 
 #include "analysis/dissect/dissection_report.h"
 #include "analysis/data/error.h"
+#include "analysis/data/unit_numbering.h"
 
 namespace unitscope::analysis {
 
@@ -46,6 +47,7 @@ LayerDissection read_layer_dissection(const std::filesystem::path& path) {
   LayerDissection d;
   try {
     const auto j = nlohmann::json::parse(in);
+    const int first = first_unit_number(j, path);
     d.layer = j.at("layer").get<std::string>();
     d.shape = j.at("shape").get<std::vector<std::int64_t>>();
     d.convention = j.value("convention", "");
@@ -63,7 +65,15 @@ LayerDissection read_layer_dissection(const std::filesystem::path& path) {
     };
     for (const auto& u : j.at("units")) {
       UnitSummary s;
-      s.unit = u.at("unit").get<int>();
+      // The i-th listed unit must be unit first + i; the message quotes the file's own numbers.
+      const auto number = u.at("unit").get<long long>();
+      if (number != first + static_cast<long long>(d.units.size())) {
+        throw Error("dissection " + path.string() + " lists units out of order: unit " +
+                    std::to_string(number) + " where unit " +
+                    std::to_string(first + static_cast<long long>(d.units.size())) +
+                    " was expected (units are numbered from " + std::to_string(first) + " here)");
+      }
+      s.unit = static_cast<int>(d.units.size());
       s.threshold = u.at("threshold").get<double>();
       s.label = u.value("label", "");
       s.category = u.value("category", "");
@@ -96,9 +106,6 @@ LayerDissection read_layer_dissection(const std::filesystem::path& path) {
     for (auto& u : d.units) u.best.resize(d.categories.size());
   } catch (const nlohmann::json::exception& e) {
     throw Error("cannot read dissection " + path.string() + ": " + e.what());
-  }
-  for (std::size_t i = 0; i < d.units.size(); ++i) {
-    if (d.units[i].unit != int(i)) throw Error("dissection " + path.string() + " lists units out of order");
   }
   return d;
 }

@@ -26,7 +26,7 @@ struct UnitTopImage {
 };
 
 struct UnitSummary {
-  int unit = 0;
+  int unit = 0;                   // 0-based index (the file says unit_number(unit))
   double threshold = 0.0;         // the dissection quantile of the unit's activations
   std::string label;              // best concept ("" when none)
   std::string category;
@@ -52,11 +52,14 @@ struct LayerDissection {
 
   // The label number of a concept name; throws Error listing close names when there is none.
   int label_number(const std::string& concept_name) const;
-  // The `n` units with the highest IoU for the concept, best first (ties: lower unit first).
+  // The `n` units (0-based indices) with the highest IoU for the concept, best first (ties: lower
+  // unit first).
   std::vector<int> top_units(const std::string& concept_name, int n) const;
 };
 
-// `path` is a dissection.json, or a dissect/gan-dissect output directory plus `layer`.
+// `path` is a dissection.json, or a dissect/gan-dissect output directory plus `layer`. The file's
+// unit numbers count from its "unit_numbering" (1 since it was added; a file without it, of an
+// earlier version, counts from 0); units come back as 0-based indices either way.
 LayerDissection read_layer_dissection(const std::filesystem::path& path);
 LayerDissection read_layer_dissection(const std::filesystem::path& dir, const std::string& layer);
 

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "analysis/data/error.h"
+#include "analysis/data/unit_numbering.h"
 #include "analysis/dissect/upsample.h"
 
 namespace unitscope::analysis {
@@ -71,7 +72,7 @@ std::string tally_csv(const DissectionResult& result, const LayerResult& layer) 
   for (const UnitResult& u : layer.units) scores.push_back(u.score);
   for (int index : ranking(scores)) {
     const UnitScore& s = scores[static_cast<std::size_t>(index)];
-    out << (s.unit + 1) << ',' << csv_field(category_name(result, s.category)) << ','
+    out << unit_number(s.unit) << ',' << csv_field(category_name(result, s.category)) << ','
         << csv_field(label_name(result, s.label)) << ',' << real(s.score);
     for (const CategoryBest& b : s.best) {
       out << ',' << csv_field(label_name(result, b.label)) << ',' << b.truth << ',' << b.activation
@@ -87,6 +88,7 @@ std::string dissection_json(const DissectionResult& result, const LayerResult& l
   ordered_json doc;
   doc["layer"] = layer.layer;
   doc["shape"] = layer.shape;
+  doc[kUnitNumberingKey] = kFirstUnitNumber;  // files without it hold 0-based units
   doc["convention"] = convention_name(result.convention);
   doc["quantile"] = result.quantile;
   doc["model"] = result.model;
@@ -98,7 +100,7 @@ std::string dissection_json(const DissectionResult& result, const LayerResult& l
   ordered_json units = ordered_json::array();
   for (const UnitResult& u : layer.units) {
     ordered_json j;
-    j["unit"] = u.unit;
+    j["unit"] = unit_number(u.unit);
     j["threshold"] = u.threshold;
     j["label"] = label_name(result, u.score.label);
     j["label_number"] = u.score.label;
@@ -205,7 +207,7 @@ std::string report_html(const DissectionResult& result, const std::map<std::uint
     for (const UnitResult& u : layer.units) scores.push_back(u.score);
     for (int index : ranking(scores)) {
       const UnitResult& u = layer.units[static_cast<std::size_t>(index)];
-      out << "<tr><td>" << u.unit + 1 << "</td><td" << (u.score.detector() ? " class=\"det\"" : "")
+      out << "<tr><td>" << unit_number(u.unit) << "</td><td" << (u.score.detector() ? " class=\"det\"" : "")
           << ">" << html_escape(label_name(result, u.score.label)) << "</td><td>"
           << html_escape(category_name(result, u.score.category)) << "</td><td>";
       char iou[32];

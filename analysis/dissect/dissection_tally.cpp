@@ -10,6 +10,7 @@
 
 #include "analysis/data/byte_io.h"
 #include "analysis/data/error.h"
+#include "analysis/data/unit_numbering.h"
 #include "analysis/dissect/dissection_run.h"
 #include "analysis/dissect/parallel.h"
 #include "analysis/dissect/tally_kernels.h"
@@ -86,7 +87,7 @@ void DissectionRun::settle_thresholds() {
               settle_unit(layer.tally, u, layer.brackets[i], bands_[li][static_cast<std::size_t>(u)], label_category_);
         } catch (const std::runtime_error& e) {
           const std::lock_guard lock(failure_mutex);
-          if (failure.empty()) failure = "unit " + std::to_string(u) + ": " + e.what();
+          if (failure.empty()) failure = "unit " + std::to_string(unit_number(u)) + ": " + e.what();
         }
       }
     });

@@ -6,6 +6,7 @@
 #include <span>
 
 #include "analysis/data/error.h"
+#include "analysis/data/unit_numbering.h"
 #include "analysis/model/live_session.h"
 #include "analysis/dissect/exemplar_mask.h"
 
@@ -57,7 +58,8 @@ void composite_unit_exemplars(LiveSession& session, const ExemplarRequest& reque
     }
     if (request.unit < 0 || request.unit >= frame.channels) {
       throw Error("layer " + frame.layer + " has " + std::to_string(frame.channels) +
-                            " units; the dissection's unit " + std::to_string(request.unit) + " is not among them");
+                            " units; the dissection's unit " + std::to_string(unit_number(request.unit)) +
+                            " is not among them");
     }
     const std::size_t plane = std::size_t(frame.height) * std::size_t(frame.width);
     const std::span<const float> map(frame.activations.data() + std::size_t(request.unit) * plane, plane);

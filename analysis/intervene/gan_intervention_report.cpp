@@ -7,6 +7,7 @@
 #include "analysis/data/csv.h"
 #include "analysis/data/file_write.h"
 #include "analysis/data/image.h"
+#include "analysis/data/unit_numbering.h"
 #include "analysis/dissect/dissection_report.h"
 
 namespace unitscope::analysis {
@@ -21,11 +22,18 @@ std::string percent(double v) {
   return buffer;
 }
 
-// The keys every intervention.json starts from.
+// The keys every intervention.json starts from; its lists of units hold unit numbers.
 json run_json(const GanInterventionRun& run, const std::string& action) {
   return {{"action", action},      {"generator", run.generator},  {"segmenter", run.segmenter},
           {"layer", run.layer},    {"concept", run.concept_name}, {"latent_seed", run.latent_seed},
-          {"samples", run.samples}};
+          {"samples", run.samples}, {kUnitNumberingKey, kFirstUnitNumber}};
+}
+
+// In-memory indices as the numbers people and files use.
+std::vector<int> unit_numbers(const std::vector<int>& indices) {
+  std::vector<int> numbers;
+  for (int u : indices) numbers.push_back(unit_number(u));
+  return numbers;
 }
 
 // The report of ablate and insert: one table under a caption.
@@ -60,7 +68,7 @@ std::string gan_ablation_json(const GanAblationResult& r) {
     points.push_back({{"units", p.units}, {"removed", p.removed}, {"others_kept", p.others_kept}});
   }
   doc["concept_pixels"] = r.effect.concept_pixels;
-  doc["ranked_units"] = r.effect.ranked_units;
+  doc["ranked_units"] = unit_numbers(r.effect.ranked_units);
   doc["points"] = points;
   return doc.dump(2) + "\n";
 }
@@ -100,7 +108,7 @@ std::string gan_insertion_json(const GanInsertionResult& r) {
   for (const auto& c : r.effect.contexts) {
     contexts.push_back({{"context", c.context}, {"trials", c.trials}, {"added", c.added}});
   }
-  doc["units"] = r.effect.units;
+  doc["units"] = unit_numbers(r.effect.units);
   doc["region"] = r.effect.region;
   doc["mean_added"] = r.effect.mean_added;
   doc["contexts"] = contexts;

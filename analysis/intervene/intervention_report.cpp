@@ -14,6 +14,7 @@
 #include "analysis/dissect/dissection_report.h"
 #include "analysis/data/error.h"
 #include "analysis/data/file_write.h"
+#include "analysis/data/unit_numbering.h"
 
 namespace unitscope::analysis {
 namespace {
@@ -109,22 +110,17 @@ DissectionUnits read_dissection_units(const std::filesystem::path& dir, const st
   DissectionUnits out;
   out.iou.assign(std::size_t(std::max(0, units)), kNaN);
   out.label.assign(std::size_t(std::max(0, units)), "");
-  auto check_unit = [&](long long unit, const std::filesystem::path& file) {
-    if (unit < 0 || unit >= units) {
-      throw Error(file.string() + ": unit " + std::to_string(unit) + " is out of range; layer " + layer +
-                  " has " + std::to_string(units) + " units here (a dissection of another model?)");
-    }
-    return std::size_t(unit);
-  };
   if (const auto json_file = sub / "dissection.json"; std::filesystem::exists(json_file)) {
+    // read_layer_dissection gives 0-based indices, whatever numbering the file uses.
     const LayerDissection d = read_layer_dissection(json_file);
     const auto file_units = d.shape.empty() ? std::int64_t(d.units.size()) : d.shape[0];
-    if (file_units != units) {
-      throw Error(json_file.string() + ": layer " + layer + " has " + std::to_string(file_units) +
+    if (file_units != units || d.units.size() > std::size_t(units)) {
+      throw Error(json_file.string() + ": layer " + layer + " has " +
+                  std::to_string(std::max<std::int64_t>(file_units, std::int64_t(d.units.size()))) +
                   " units there but " + std::to_string(units) + " in this model");
     }
     for (const UnitSummary& u : d.units) {
-      const std::size_t i = check_unit(u.unit, json_file);
+      const auto i = std::size_t(u.unit);
       out.iou[i] = u.iou;
       out.label[i] = u.label;
       const bool per_category = std::any_of(u.best.begin(), u.best.end(), [](const CategoryLabel& b) {
@@ -159,12 +155,18 @@ DissectionUnits read_dissection_units(const std::filesystem::path& dir, const st
     const auto label = table.column(category + "-label");
     if (category != exclude_category && label) per_category.emplace_back(c, *label);
   }
+  auto where = [&](std::size_t r) {
+    return tally.string() + " line " + std::to_string(table.lines[r]);
+  };
   for (std::size_t r = 0; r < table.rows.size(); ++r) {
     const auto& row = table.rows[r];
     const auto unit = row.size() > *unit_col ? parse_csv_int(row[*unit_col]) : std::nullopt;
     const auto score = row.size() > *score_col ? parse_csv_double(row[*score_col]) : std::nullopt;
-    if (!unit || !score) throw Error(tally.string() + " line " + std::to_string(table.lines[r]) + ": bad unit or score");
-    const std::size_t i = check_unit(*unit - 1, tally);  // tally.csv counts units from 1
+    if (!unit || !score) throw Error(where(r) + ": bad unit or score");
+    // tally.csv has always numbered units from 1, as NetDissect-Lite's does.
+    const auto i = std::size_t(unit_index(*unit, 1, units, where(r),
+                                          "layer " + layer + " of this model",
+                                          " (a dissection of another model?)"));
     out.iou[i] = *score;
     out.label[i] = row[*label_col];
     if (exclude_category.empty()) continue;
@@ -228,6 +230,9 @@ std::string importance_json(const ImportanceResult& r) {
   doc["dissection"] = r.dissection.string();
   doc["iou_excluded"] = r.iou_excluded;
   doc["units"] = r.units;
+  // Rankings hold unit numbers; the arrays by unit (top_n_count, unit_iou, unit_label) start at
+  // the first unit.
+  doc[kUnitNumberingKey] = kFirstUnitNumber;
   doc["train_images"] = r.train_images;
   doc["val_images"] = r.val_images;
   doc["curve_k"] = r.curve_k;
@@ -241,12 +246,14 @@ std::string importance_json(const ImportanceResult& r) {
                  {"random", json_curve(r.mean_random)}};
   ordered_json classes = ordered_json::array();
   for (const auto& c : r.classes) {
+    std::vector<int> ranking;
+    for (int u : c.ranking) ranking.push_back(unit_number(u));
     classes.push_back({{"name", c.name},
                        {"train_images", c.train_images},
                        {"val_images", c.val_images},
                        {"train_accuracy", std::isnan(c.train_accuracy) ? ordered_json(nullptr) : ordered_json(c.train_accuracy)},
                        {"val_accuracy", std::isnan(c.val_accuracy) ? ordered_json(nullptr) : ordered_json(c.val_accuracy)},
-                       {"ranking", c.ranking},
+                       {"ranking", ranking},
                        {"removed", json_curve(c.removed)},
                        {"kept", json_curve(c.kept)},
                        {"random", json_curve(c.random)}});
@@ -293,7 +300,7 @@ std::string importance_html(const ImportanceResult& r) {
         << ", " << c.val_images << " images)<br>" << curve_svg(s, 220, 120, false) << "<br>top units:";
     for (std::size_t i = 0; i < std::min<std::size_t>(5, c.ranking.size()); ++i) {
       const auto u = std::size_t(c.ranking[i]);
-      out << ' ' << u;
+      out << ' ' << unit_number(u);
       if (u < r.unit_label.size() && !r.unit_label[u].empty()) out << " (" << html_escape(r.unit_label[u]) << ")";
     }
     out << "</div>\n";
@@ -321,7 +328,8 @@ void write_importance(const std::filesystem::path& dir, const ImportanceResult& 
   for (const auto& c : r.classes) {
     for (std::size_t i = 0; i < c.ranking.size(); ++i) {
       const auto u = std::size_t(c.ranking[i]);
-      write_csv_record(imp, {c.name, std::to_string(i + 1), std::to_string(u), num(c.drop[u]), num(c.margin_drop[u])});
+      write_csv_record(imp, {c.name, std::to_string(i + 1), std::to_string(unit_number(u)),
+                             num(c.drop[u]), num(c.margin_drop[u])});
     }
     for (std::size_t k = 0; k < c.removed.size(); ++k) {
       write_csv_record(curves, {c.name, std::to_string(k), num(c.removed[k]), num(c.kept[k]), num(c.random[k])});
@@ -333,7 +341,8 @@ void write_importance(const std::filesystem::path& dir, const ImportanceResult& 
   }
   write_csv_record(units, {"unit", "top_n_classes", "iou", "label"});
   for (std::size_t u = 0; u < std::size_t(r.units); ++u) {
-    write_csv_record(units, {std::to_string(u), std::to_string(r.top_n_count[u]), num(r.unit_iou[u]), r.unit_label[u]});
+    write_csv_record(units, {std::to_string(unit_number(u)), std::to_string(r.top_n_count[u]),
+                             num(r.unit_iou[u]), r.unit_label[u]});
   }
   write_text(dir / "importance.csv", imp.str());
   write_text(dir / "curves.csv", curves.str());
@@ -352,11 +361,14 @@ ImportanceSummary read_importance(const std::filesystem::path& dir) {
     s.model = doc.at("model").get<std::string>();
     s.layer = doc.at("layer").get<std::string>();
     s.units = doc.at("units").get<int>();
+    // Files of earlier versions have no "unit_numbering" and rank 0-based units.
+    const int first = first_unit_number(doc, file);
     for (const auto& c : doc.at("classes")) {
       s.classes.push_back(c.at("name").get<std::string>());
-      s.rankings.push_back(c.at("ranking").get<std::vector<int>>());
-      for (int u : s.rankings.back()) {
-        if (u < 0 || u >= s.units) throw Error(file.string() + ": unit " + std::to_string(u) + " out of range");
+      const std::string where = file.string() + ", class \"" + s.classes.back() + "\"";
+      auto& ranking = s.rankings.emplace_back();
+      for (long long number : c.at("ranking").get<std::vector<long long>>()) {
+        ranking.push_back(unit_index(number, first, s.units, where, "layer " + s.layer));
       }
     }
   } catch (const nlohmann::json::exception& e) {
@@ -377,6 +389,8 @@ std::string attack_json(const AttackResult& r) {
   doc["step"] = r.step;
   doc["steps"] = r.steps;
   doc["target"] = r.target_rule;
+  // No unit numbers here, but the arrays by unit start at the first unit, as in attack_units.csv.
+  doc[kUnitNumberingKey] = kFirstUnitNumber;
   doc["top_units"] = r.top_units;
   doc["considered"] = r.considered;
   doc["skipped"] = r.skipped;
@@ -456,8 +470,9 @@ void write_attack(const std::filesystem::path& dir, const AttackResult& r) {
   }
   write_csv_record(units, {"unit", "clean_peak", "adversarial_peak", "mean_abs_change", "important_for"});
   for (std::size_t u = 0; u < r.unit_change.size(); ++u) {
-    write_csv_record(units, {std::to_string(u), num(r.unit_clean_peak[u]), num(r.unit_adversarial_peak[u]),
-                             num(r.unit_change[u]), std::to_string(r.unit_important[u])});
+    write_csv_record(units, {std::to_string(unit_number(u)), num(r.unit_clean_peak[u]),
+                             num(r.unit_adversarial_peak[u]), num(r.unit_change[u]),
+                             std::to_string(r.unit_important[u])});
   }
   write_text(dir / "attack_images.csv", images.str());
   write_text(dir / "attack_units.csv", units.str());

@@ -11,7 +11,8 @@
 namespace unitscope::analysis {
 
 // DIR/ablation.json (everything, rankings included), importance.csv (class, rank, unit, drops),
-// curves.csv (class, k, removed, kept, random; class "mean" too), units.csv and report.html.
+// curves.csv (class, k, removed, kept, random; class "mean" too), units.csv and report.html. Units
+// are numbered from 1 in all of them (analysis/data/unit_numbering.h).
 void write_importance(const std::filesystem::path& dir, const ImportanceResult& result);
 std::string importance_json(const ImportanceResult& result);
 std::string importance_html(const ImportanceResult& result);
@@ -21,12 +22,15 @@ struct ImportanceSummary {
   std::string model, layer;
   int units = 0;
   std::vector<std::string> classes;
-  std::vector<std::vector<int>> rankings;  // by class: units, most important first
+  std::vector<std::vector<int>> rankings;  // by class: 0-based units, most important first
 };
-// Reads DIR/ablation.json; throws Error naming the file when it is missing or malformed.
+// Reads DIR/ablation.json, whose rankings count units from its "unit_numbering" (1; files of
+// earlier versions have none and count from 0). Throws Error naming the file when it is missing
+// or malformed, and the class and unit for a unit out of range.
 ImportanceSummary read_importance(const std::filesystem::path& dir);
 
-// DIR/attack.json (summary and per-unit means), attack_images.csv, attack_units.csv, report.html.
+// DIR/attack.json (summary and per-unit means), attack_images.csv, attack_units.csv (units
+// numbered from 1), report.html.
 void write_attack(const std::filesystem::path& dir, const AttackResult& result);
 std::string attack_json(const AttackResult& result);
 std::string attack_html(const AttackResult& result);

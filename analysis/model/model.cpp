@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "analysis/data/error.h"
+#include "analysis/data/unit_numbering.h"
 #include "analysis/model/model_sources.h"
 
 namespace unitscope::analysis {
@@ -190,8 +191,9 @@ LayerEdit to_layer_edit(const UnitEdit& edit, std::span<const std::int64_t> shap
   float* sh = shift.data_ptr<float>();
   for (int u : edit.units) {
     if (u < 0 || u >= channels) {
-      throw Error("unit " + std::to_string(u) + " is out of range for layer " + edit.layer +
-                  " (" + std::to_string(channels) + " units)");
+      throw Error("unit " + std::to_string(unit_number(u)) +
+                  " is out of range for layer " + edit.layer + " (" + std::to_string(channels) +
+                  " units, numbered 1 to " + std::to_string(channels) + ")");
     }
     for (std::int64_t i = 0; i < plane; ++i) {
       const float m = masked ? std::clamp(edit.mask[i], 0.0f, 1.0f) : 1.0f;

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "analysis/data/error.h"
+#include "analysis/data/unit_numbering.h"
 #include "analysis/intervene/intervention_report.h"
 #include "analysis/intervene/unit_importance.h"
 #include "engine/cli/class_data_options.h"
@@ -70,7 +71,7 @@ void run(AblateCommandOptions& o) {
   for (const auto& c : r.classes) {
     std::string top;
     for (std::size_t i = 0; i < std::min<std::size_t>(5, c.ranking.size()); ++i) {
-      top += (i ? " " : "") + std::to_string(c.ranking[i]);
+      top += (i ? " " : "") + std::to_string(analysis::unit_number(c.ranking[i]));
     }
     std::printf("%-16s %6s %8s %8s %8s  %s\n", c.name.c_str(), pct(c.val_accuracy).c_str(),
                 pct(c.removed[K]).c_str(), pct(c.random[K]).c_str(), pct(c.kept[K]).c_str(), top.c_str());

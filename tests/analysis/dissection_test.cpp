@@ -391,7 +391,7 @@ TEST_CASE("dissect reports bad input clearly") {
   } catch (const Error& e) {
     const std::string what = e.what();
     CHECK(what.find("NaN") != std::string::npos);
-    CHECK(what.find("units 2 ") != std::string::npos);
+    CHECK(what.find("units 3 for images") != std::string::npos);  // channel 2, numbered from 1
   }
 
   // An output directory that holds another run, or damaged or old checkpoints: named, with the way out.

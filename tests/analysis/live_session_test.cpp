@@ -250,9 +250,9 @@ TEST_SUITE("live") {
     DOCTEST_CHECK(error_of([&] { session.run(r); }).find("no image") != std::string::npos);
     r.image = SceneWorld(SceneWorldOptions{}).generate(0).image;
     UnitEdit bad;
-    bad.units = {128};
+    bad.units = {128};  // index 128: unit 129 of 128
     r.edits = {bad};
-    DOCTEST_CHECK(error_of([&] { session.run(r); }).find("unit 128") != std::string::npos);
+    DOCTEST_CHECK(error_of([&] { session.run(r); }).find("unit 129") != std::string::npos);
     bad.layer = "nowhere";
     r.edits = {bad};
     DOCTEST_CHECK(error_of([&] { session.run(r); }).find("nowhere") != std::string::npos);

@@ -535,7 +535,7 @@ TEST_CASE("bad input gives clear errors") {
 
   const std::vector<std::int64_t> shape{8, 4, 4};
   DOCTEST_CHECK(error_of([&] { to_layer_edit(UnitEdit{"l", {8}, EditOp::kMultiply, 0, {}, 0, 0}, shape); })
-                    .find("unit 8 is out of range for layer l (8 units)") != std::string::npos);
+                    .find("unit 9 is out of range for layer l (8 units, numbered 1 to 8)") != std::string::npos);
   DOCTEST_CHECK(error_of([&] {
                   to_layer_edit(UnitEdit{"l", {1}, EditOp::kMultiply, 0, {1, 1, 1, 1}, 2, 2}, shape);
                 }).find("mask for layer l is 2x2 but the layer's maps are 4x4") != std::string::npos);

@@ -334,8 +334,9 @@ TEST_CASE("importance against interpretability reads a dissection and the files 
   DOCTEST_CHECK(r.unit_label[2] == "tree");
   DOCTEST_CHECK(r.iou_excluded == "scene");
   DOCTEST_CHECK(r.few_many[0].mean_iou == doctest::Approx(0.01));
-  r.units = 3;
-  DOCTEST_CHECK(error_of([&] { summarize_interpretability(r, dissection); }).find("unit 3 is out of range") !=
+  r.units = 3;  // tally.csv's unit 4 (its first row) is then out of range, named as the file has it
+  DOCTEST_CHECK(error_of([&] { summarize_interpretability(r, dissection); })
+                    .find("tally.csv line 2: unit 4 is out of range; layer features.1 of this model has 3 units") !=
                 std::string::npos);
   r.units = 4;
   DOCTEST_CHECK(error_of([&] { summarize_interpretability(r, dir / "none"); }).find("has no layer features.1") !=
@@ -346,7 +347,7 @@ TEST_CASE("importance against interpretability reads a dissection and the files 
   DOCTEST_CHECK(s.layer == "features.1");
   DOCTEST_CHECK(s.units == 4);
   DOCTEST_CHECK(s.classes == std::vector<std::string>{"a,b"});
-  DOCTEST_CHECK(s.rankings[0] == std::vector<int>{3, 2, 1, 0});
+  DOCTEST_CHECK(s.rankings[0] == std::vector<int>{3, 2, 1, 0});  // 0-based again (the file says 4 3 2 1)
   const std::string all = read_text(dir / "out" / "curves.csv");
   DOCTEST_CHECK(all.find("\"a,b\",1,0.6,0.7,0.85") != std::string::npos);
   DOCTEST_CHECK(all.find("mean,0,0.9,0.5,0.9") != std::string::npos);

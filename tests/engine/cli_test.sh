@@ -74,13 +74,27 @@ json_all() {
 rows() {
   awk 'END { print NR - 1 }' "$1"
 }
-# labelled TALLY LABEL UNITS: how many of the 0-based UNITS (space-separated) tally.csv (1-based) labels LABEL.
+# Every output numbers units from 1 (tally.csv as NetDissect-Lite does, and the JSON files say
+# "unit_numbering": 1), so unit numbers cross-reference between files as they are.
+# labelled TALLY LABEL UNITS: how many of UNITS (space-separated unit numbers) tally.csv labels LABEL.
 labelled() {
   tally=$1 label=$2
   shift 2
   echo "$@" | awk -v label="$label" -F, '
-    NR == FNR { n = split($0, u, " "); for (i = 1; i <= n; ++i) want[u[i] + 1] = 1; n = 0; next }
+    NR == FNR { n = split($0, u, " "); for (i = 1; i <= n; ++i) want[u[i]] = 1; n = 0; next }
     FNR > 1 && ($1 in want) && $3 == label { n++ } END { print n + 0 }' - "$tally"
+}
+# unit_labels DISSECTION_JSON: "unit,label" for each unit of a dissection.json (its own label, the
+# first "label" after its "unit"; the per-category ones come later).
+unit_labels() {
+  sed -n 's/^ *"unit": \([0-9-]*\),$/\1/p; s/^ *"label": "\(.*\)",$/L\1/p' "$1" |
+    awk '/^L/ { if (u != "") print u "," substr($0, 2); u = ""; next } { u = $0 }'
+}
+# label_mismatches DISSECTION_JSON TALLY: units whose label differs between the two (0 when they
+# number units alike), then how many units were compared.
+label_mismatches() {
+  unit_labels "$1" | awk -F, 'NR == FNR { l[$1] = $2; next }
+    FNR > 1 { seen++; if (!($1 in l) || l[$1] != $3) bad++ } END { print bad + 0, seen + 0 }' - "$2"
 }
 # tally_count TALLY [LABEL]: units whose best IoU passes the detector threshold 0.04 (with LABEL).
 tally_count() {
@@ -115,6 +129,10 @@ gan_dissect)
   between "house detectors" "$(tally_count "$tally" house)" 10 128
   equals "images in dissection.json" "$(json "$dir/layer3/dissection.json" images)" 100
   equals "layer3 shape" "$(json_array "$dir/layer3/dissection.json" shape | paste -sd x -)" 128x16x16
+  equals "dissection.json unit numbering" "$(json "$dir/layer3/dissection.json" unit_numbering)" 1
+  equals "dissection.json units" "$(json_all "$dir/layer3/dissection.json" unit | paste -sd , - | cut -d , -f 1,128)" 1,128
+  equals "units labelled differently in dissection.json and tally.csv, of 128" \
+    "$(label_mismatches "$dir/layer3/dissection.json" "$tally")" "0 128"
   equals "samples in samples/index.csv" "$(rows "$dir/samples/index.csv")" 100
   ;;
 intervene_ablate)
@@ -137,6 +155,7 @@ intervene_ablate)
     "$(calc "100 * $removed20 - 0.06")" "$(calc "100 * $removed20 + 0.06")"
   doc=$out/intervention.json
   equals "concept" "$(json "$doc" concept)" '"bush"'
+  equals "unit numbering" "$(json "$doc" unit_numbering)" 1
   # 8 samples of 64x64 (32768 pixels): the demo has 4787 bush pixels before.
   between "bush pixels before" "$(json "$doc" concept_pixels)" 1000 32768
   units=$(json_array "$doc" ranked_units | paste -sd ' ' -)
@@ -159,6 +178,7 @@ intervene_insert)
     "$(calc "100 * $mean + 0.06")"
   # 2 samples x 16 squares of 4x4 cells on layer3's 16x16 grid: every square is one trial.
   equals "trials in insertion.csv" "$(awk -F, 'NR > 1 { n += $(NF - 1) } END { print n + 0 }' "$out/insertion.csv")" 32
+  equals "unit numbering" "$(json "$doc" unit_numbering)" 1
   units=$(json_array "$doc" units | paste -sd ' ' -)
   equals "inserted units" "$(echo "$units" | wc -w)" 20
   between "inserted units labelled house" "$(labelled "$dir/layer3/tally.csv" house "$units")" 15 20
@@ -202,6 +222,10 @@ dissect)
   tally=$dir/dissection/features.27/tally.csv
   equals "units in tally.csv" "$(rows "$tally")" 128
   equals "detectors in tally.csv" "$(tally_count "$tally")" "$detectors"
+  doc=$dir/dissection/features.27/dissection.json
+  equals "dissection.json unit numbering" "$(json "$doc" unit_numbering)" 1
+  equals "units labelled differently in dissection.json and tally.csv, of 128" \
+    "$(label_mismatches "$doc" "$tally")" "0 128"
   ;;
 ablate)
   out=$dir/ablate
@@ -222,6 +246,22 @@ ablate)
   equals "distinct (class, unit) in importance.csv" \
     "$(awk -F, 'NR > 1 { print $1 "," $3 }' "$out/importance.csv" | sort -u | wc -l)" 1280
   equals "units.csv rows" "$(rows "$out/units.csv")" 128
+  equals "ablation.json unit numbering" "$(json "$doc" unit_numbering)" 1
+  equals "units in importance.csv (smallest, largest)" \
+    "$(awk -F, 'NR > 1 { print $3 }' "$out/importance.csv" | sort -n | sed -n '1p;$p' | paste -sd , -)" 1,128
+  equals "units in units.csv" "$(awk -F, 'NR > 1 { print $1 }' "$out/units.csv" | sed -n '1p;$p' | paste -sd , -)" 1,128
+  # The top units printed for the first class are its ranks 1 to 5 in importance.csv.
+  class=$(awk -F, 'NR == 2 { print $1 }' "$out/importance.csv")
+  equals "top units of $class printed (= importance.csv)" \
+    "$(grep -E -m 1 "^$class +" "$log" | awk '{ for (i = NF - 4; i <= NF; ++i) printf "%s%s", $i, (i < NF ? " " : "") }')" \
+    "$(awk -F, -v c="$class" '$1 == c && $2 <= 5 { print $3 }' "$out/importance.csv" | paste -sd ' ' -)"
+  # units.csv's IoU of a unit is its best IoU outside the scene concepts in tally.csv, unit for unit.
+  tally=$dir/dissection/features.27/tally.csv
+  equals "units whose IoU differs between units.csv and tally.csv, of 128" "$(awk -F, '
+    NR == FNR && FNR == 1 { for (i = 1; i <= NF; ++i) if ($i ~ /-iou$/ && $i != "scene-iou") cols[i] = 1; next }
+    NR == FNR { best = 0; for (i in cols) if ($i + 0 > best) best = $i + 0; iou[$1] = best; next }
+    FNR > 1 { seen++; d = iou[$1] - $3; if (!($1 in iou) || d > 1e-12 || d < -1e-12) bad++ }
+    END { print bad + 0, seen + 0 }' "$tally" "$out/units.csv")" "0 128"
   equals "units by number of classes (sum)" "$(value_of "$log" 'units by the number of classes' \
     's/.*holds them://' | awk '{ for (i = 2; i <= NF; i += 2) s += $i } END { print s + 0 }')" 128
   # Removing each class's top unit lowers its train accuracy for 5 of 10 classes in the demo.
@@ -255,6 +295,9 @@ attack)
   images=$out/attack_images.csv
   equals "attack_images.csv rows" "$(rows "$images")" 8
   equals "attack_units.csv rows" "$(rows "$out/attack_units.csv")" 128
+  equals "units in attack_units.csv" \
+    "$(awk -F, 'NR > 1 { print $1 }' "$out/attack_units.csv" | sed -n '1p;$p' | paste -sd , -)" 1,128
+  equals "attack.json unit numbering" "$(json "$doc" unit_numbering)" 1
   succeeded=$(json "$doc" succeeded)
   equals "succeeded in attack_images.csv" \
     "$(awk -F, 'NR > 1 { n += $(NF - 3) } END { print n + 0 }' "$images")" "$succeeded"
