@@ -6,8 +6,9 @@ packages=(
   build-essential cmake ninja-build pkg-config git
   mesa-vulkan-drivers libvulkan-dev vulkan-tools vulkan-validationlayers glslc spirv-tools
   libglfw3-dev libx11-dev xvfb xauth imagemagick
-  # A window manager and an input driver, so tests minimise and click the studio as a user would.
-  openbox xdotool
+  # A window manager and an input driver, so tests minimise and click the studio as a user would,
+  # and jq to read the state it writes.
+  openbox xdotool jq
   libimgui-dev libglm-dev doctest-dev libstb-dev nlohmann-json3-dev libcli11-dev libbenchmark-dev
   libtorch-dev python3-torch
   # LibTorch's matrix products go through the libblas.so.3 alternative: OpenBLAS's OpenMP build

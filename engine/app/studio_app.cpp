@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -13,6 +14,7 @@
 #include <limits>
 #include <optional>
 
+#include "analysis/data/file_write.h"
 #include "engine/studio/image_cache.h"
 #include "engine/studio/script_player.h"
 #include "engine/studio/studio.h"
@@ -39,6 +41,9 @@ namespace unitscope::engine {
 namespace {
 
 constexpr double kFixedStep = 1.0 / 30.0;
+// A fixed-step run's window unless --width/--height say otherwise: reproducible, never the size the
+// last interactive run remembered.
+constexpr int kFixedStepWidth = 1280, kFixedStepHeight = 720;
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -69,14 +74,49 @@ void write_screenshot(const std::filesystem::path& path, const render::CapturedF
 nlohmann::json describe_frame(const StudioUi& ui, const StudioViews& views, const Studio& studio) {
   nlohmann::json j;
   for (const auto& [title, r] : ui.window_rects()) j["windows"][title] = {r[0], r[1], r[2], r[3]};
+  for (const auto& [title, px] : ui.window_overflow()) j["overflow"][title] = px;
+  const ImVec2 display = ImGui::GetIO().DisplaySize;
+  const LayoutRect area = ui.layout().area();
+  j["display"] = {display.x, display.y};
+  j["layout"] = {{"customised", ui.layout().customised()}, {"work_area", {area.x, area.y, area.w, area.h}}};
   const ViewLayout& v = views.layout(ViewId::kViewport);
   j["viewport_image"] = {v.screen_x + v.image.x, v.screen_y + v.image.y, v.image.width, v.image.height};
   j["selected_unit"] = studio.settings.selected_unit;
   j["model"] = studio.settings.model;
   j["layer"] = studio.settings.layer;
   j["has_dissection"] = studio.dissection() != nullptr;
+  j["has_frame"] = studio.frame() != nullptr;
+  j["computing"] = studio.computing();
   j["toggles"] = studio.settings.toggles.size();
+  j["paint_strokes"] = studio.paint().size();
+  // Per stroke: how many points the drag gave, and their bounds (x0, y0, x1, y1 in 0..1 of the image).
+  j["paint_points"] = nlohmann::json::array();
+  j["paint_extent"] = nlohmann::json::array();
+  for (const PaintLayer& p : studio.paint()) {
+    j["paint_points"].push_back(p.points.size());
+    std::array<float, 4> e{1, 1, 0, 0};
+    for (const auto& [x, y] : p.points) e = {std::min(e[0], x), std::min(e[1], y), std::max(e[2], x), std::max(e[3], y)};
+    j["paint_extent"].push_back(p.points.empty() ? std::array<float, 4>{} : e);
+  }
+  j["undo_steps"] = studio.undo_steps();
+  j["brush_active"] = studio.brush().active;
+  j["world_index"] = studio.settings.world_index;
+  j["source_index"] = studio.settings.source_index;
+  j["gan_index"] = studio.settings.gan_index_a;
   return j;
+}
+
+// --state-file: replaced whole (a reader never sees half a file), only when the state changed; a
+// failed write is reported once.
+void write_state(const std::filesystem::path& path, const nlohmann::json& state, std::string& last) {
+  std::string text = state.dump(2) + "\n";
+  if (text == last) return;
+  try {
+    analysis::write_file_atomic(path, text);
+  } catch (const std::exception& e) {
+    if (last.empty()) std::fprintf(stderr, "unitscope: %s\n", e.what());
+  }
+  last = std::move(text);
 }
 
 void ensure_dissection(Studio& studio, bool quiet) {
@@ -229,13 +269,16 @@ int run_studio(const StudioRunOptions& o) {
     std::filesystem::create_directories(config);
     ImGui::GetIO().IniFilename = ini.c_str();
   }
-  WindowedStudio w(o, settings, context_options, fixed_step ? o.width : settings.window_width,
-                   fixed_step ? o.height : settings.window_height);
+  const int width = o.width > 0 ? o.width : fixed_step ? kFixedStepWidth : settings.window_width;
+  const int height = o.height > 0 ? o.height : fixed_step ? kFixedStepHeight : settings.window_height;
+  WindowedStudio w(o, settings, context_options, width, height);
+  if (player) player->on_reset_layout([&w] { w.gpu.ui.reset_layout(); });
 
   const auto start = std::chrono::steady_clock::now();
   std::int64_t script_frame = -1;
   std::optional<render::CapturedFrame> screenshot;
   nlohmann::json screenshot_meta;
+  std::string state_text;  // what --state-file holds
   double last_frame_start = 0.0;
   int exit_code = 0;
   FramePacer pacer;
@@ -270,6 +313,7 @@ int run_studio(const StudioRunOptions& o) {
     ImGui::NewFrame();
     w.gpu.ui.draw();
     ImGui::Render();
+    if (!o.state_file.empty()) write_state(o.state_file, describe_frame(w.gpu.ui, w.gpu.views, w.studio), state_text);
     const bool shot = o.frames > 0 && n + 1 == o.frames && !o.screenshot.empty();
     if (shot) screenshot_meta = describe_frame(w.gpu.ui, w.gpu.views, w.studio);
     const double ui_done = seconds_since(frame_start);
@@ -316,6 +360,7 @@ int run_record(const RecordRunOptions& o) {
   }
   // The studio's defaults, never the user's remembered settings: a replay depends on the script only.
   HeadlessStudio headless(script.width, script.height, StudioSettings{}, true, 1.0f / float(script.fps));
+  player.on_reset_layout([&headless] { headless.ui().reset_layout(); });
   const std::int64_t frames = script.frame_count();
   const auto start = std::chrono::steady_clock::now();
   for (std::int64_t n = 0; n < frames; ++n) {

@@ -13,9 +13,12 @@ struct StudioRunOptions {
   int frames = 0;
   std::filesystem::path screenshot;  // after the last frame: a PNG, plus PNG.json with window rects
   std::filesystem::path script;      // a timeline to play (at wall-clock time, or per frame)
+  // Rewritten (atomically) after every frame that changed the state the screenshot's JSON holds,
+  // so a test driving real input reads what the studio did.
+  std::filesystem::path state_file;
   std::string model;                 // overrides the remembered model
   std::filesystem::path dissection;  // a dissect / gan-dissect output directory to label units with
-  int width = 1280, height = 720;
+  int width = 0, height = 0;         // the window's; 0: the remembered size (fixed-step runs: 1280x720)
   bool vsync = true;
   bool remember = true;              // load and save settings and layout in config_dir()
 };

@@ -15,6 +15,12 @@ void add_studio_options(CLI::App& app, int& exit_code) {
   app.add_option("--screenshot", o->screenshot,
                  "After the last frame, write the window as PNG (plus PNG.json with the window rectangles)");
   app.add_option("--script", o->script, "Play a timeline (see `unitscope record`) in the studio");
+  app.add_option("--state-file", o->state_file,
+                 "Keep this JSON file up to date with the studio's state: window rectangles, selection, edits");
+  app.add_option("--width", o->width, "Window width in pixels (default: the last run's; with --frames, 1280)")
+      ->check(CLI::Range(1, 16384));
+  app.add_option("--height", o->height, "Window height in pixels (default: the last run's; with --frames, 720)")
+      ->check(CLI::Range(1, 16384));
   app.add_option("--model", o->model, "Open this model: demo:classifier, demo:gan or a TorchScript file");
   app.add_option("--dissection", o->dissection,
                  "Label units from this dissect or gan-dissect output directory (default: the studio's cache)");

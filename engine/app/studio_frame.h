@@ -62,6 +62,7 @@ class HeadlessStudio {
   // Waits for every frame in flight (and so runs every `done`).
   void finish();
   render::Renderer& renderer() { return gpu_->renderer; }
+  StudioUi& ui() { return gpu_->ui; }
   render::OffscreenTarget& target() { return *target_; }
 
  private:

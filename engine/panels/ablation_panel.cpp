@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <span>
 #include <string>
 #include <utility>
@@ -155,7 +156,8 @@ void AblationPanel::draw(PanelContext& ctx) {
 void AblationPanel::draw_form(PanelContext& ctx) {
   ImGui::Text("layer %s", ctx.studio.settings.layer.c_str());
   ImGui::BeginDisabled(job_.running());
-  ImGui::InputTextWithHint("dataset", "the demo dataset (demo/world)", &dataset_);
+  ImGui::PushItemWidth(label_room({"dataset", "label category", "image limit", "random orders"}));
+  ImGui::InputTextWithHint("dataset", "demo/world", &dataset_);
   if (ImGui::IsItemHovered())
     ImGui::SetTooltip("Broden (image-level labels of the label category) or ImageFolder (DIR/<class>/*.png)");
   ImGui::InputText("label category", &label_category_);
@@ -163,6 +165,7 @@ void AblationPanel::draw_form(PanelContext& ctx) {
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("Use only the first N images of each split (0: all)");
   ImGui::SliderInt("k", &curve_k_, 1, 64);
   ImGui::SliderInt("random orders", &random_repeats_, 1, 20);
+  ImGui::PopItemWidth();
   limit_ = std::max(0, limit_);
   ImGui::EndDisabled();
 }
@@ -198,15 +201,15 @@ void AblationPanel::draw_results(PanelContext& ctx) {
   const std::vector<analysis::ClassImportance>* classes = shown ? &shown->classes : nullptr;
   const CurveSet mean = shown ? CurveSet{shown->mean_removed, shown->mean_kept, shown->mean_random} : CurveSet{};
   if (!classes || classes->empty()) {
-    if (job_.running()) ImGui::TextColored(kDimColor, "curves appear as each class is measured");
+    if (job_.running()) dim_wrapped("curves appear as each class is measured");
     return;
   }
   ImGui::Separator();
   if (layer != studio.settings.layer)
-    ImGui::TextColored(kErrorColor, "These results are for layer %s; run again for %s.", layer.c_str(),
-                       studio.settings.layer.c_str());
+    error_text("These results are for layer " + layer + "; run again for " + studio.settings.layer + ".");
   if (picked_class_ >= int(classes->size())) picked_class_ = -1;
   const std::string preview = picked_class_ < 0 ? "mean over classes" : (*classes)[std::size_t(picked_class_)].name;
+  ImGui::SetNextItemWidth(label_room({"class"}));
   if (ImGui::BeginCombo("class", preview.c_str())) {
     if (ImGui::Selectable("mean over classes", picked_class_ < 0)) picked_class_ = -1;
     for (std::size_t c = 0; c < classes->size(); ++c) {
@@ -217,29 +220,38 @@ void AblationPanel::draw_results(PanelContext& ctx) {
   }
   const analysis::ClassImportance* picked = picked_class_ < 0 ? nullptr : &(*classes)[std::size_t(picked_class_)];
   const CurveSet curves = picked ? CurveSet{picked->removed, picked->kept, picked->random} : mean;
-  ImGui::TextColored(kDimColor, "val balanced accuracy (one class against the rest)%s",
-                     job_.running() ? "; more classes are coming" : "");
+  dim_wrapped(std::string("val balanced accuracy (one class against the rest)") +
+              (job_.running() ? "; more classes are coming" : ""));
   const float width = std::max(120.0f, ImGui::GetContentRegionAvail().x);
   draw_curves(curves, ImVec2(width, std::clamp(width * 0.55f, 140.0f, 320.0f)));
   if (!picked) {
-    ImGui::TextColored(kDimColor, "pick a class to see its top units");
+    dim_wrapped("pick a class to see its top units");
     return;
   }
-  ImGui::Text("%s: val accuracy %.1f%%, %zu train / %zu val images", picked->name.c_str(), 100.0 * picked->val_accuracy,
-              picked->train_images, picked->val_images);
+  ImGui::TextWrapped("%s: val accuracy %.1f%%, %zu train / %zu val images", picked->name.c_str(),
+                     100.0 * picked->val_accuracy, picked->train_images, picked->val_images);
+  ImGui::SetNextItemWidth(label_room({"units listed"}));
   ImGui::SliderInt("units listed", &top_units_, 1, 64);
+  // Removing one unit rarely flips a prediction, so most accuracy drops are 0 and the order comes
+  // from the class's log-probability drop: show both, so the ranking is not a mystery.
+  dim_wrapped("ranked by train accuracy drop, ties by log-prob drop (" + std::to_string(picked->train_images) +
+              " train images)");
   const analysis::LayerDissection* d = layer == studio.settings.layer ? studio.dissection() : nullptr;
   const std::size_t n = std::min(std::size_t(top_units_), picked->ranking.size());
   for (std::size_t i = 0; i < n; ++i) {
     const int unit = picked->ranking[i];
     char text[200];
     const double drop = std::size_t(unit) < picked->drop.size() ? picked->drop[std::size_t(unit)] : 0.0;
+    const double margin =
+        std::size_t(unit) < picked->margin_drop.size() ? picked->margin_drop[std::size_t(unit)] : 0.0;
     const analysis::UnitSummary* u = d && std::size_t(unit) < d->units.size() ? &d->units[std::size_t(unit)] : nullptr;
     char label[120] = "";
     if (u && !u->label.empty()) std::snprintf(label, sizeof(label), "%s (IoU %.2f)", u->label.c_str(), u->iou);
-    std::snprintf(text, sizeof(text), "#%zu  unit %d   drop %+.1f%%   %s##top%zu", i + 1, unit, 100.0 * drop, label, i);
+    std::snprintf(text, sizeof(text), "#%zu  unit %d   acc %+.1f%%  log-prob %+.3f   %s##top%zu", i + 1, unit + 1,
+                  100.0 * drop, margin, label, i);
     if (ImGui::Selectable(text, studio.settings.selected_unit == unit) && layer == studio.settings.layer)
       studio.select_unit(unit);
+    hover_tooltip(std::string(text, std::strstr(text, "##")));  // the row runs past narrow panels
   }
 }
 

@@ -180,14 +180,14 @@ void DissectionPanel::draw_form(PanelContext& ctx) {
     const bool cached = studio.dissection_dir().parent_path() == out;
     ImGui::TextWrapped("Loaded: %s, %zu units, %s convention, of %s", d->layer.c_str(), d->units.size(),
                        d->convention.c_str(), d->dataset.empty() ? "an unknown dataset" : d->dataset.string().c_str());
-    ImGui::TextColored(kDimColor, "from %s%s", studio.dissection_dir().string().c_str(), cached ? " (cached run)" : "");
+    dim_wrapped("from " + studio.dissection_dir().string() + (cached ? " (cached run)" : ""));
   } else {
     ImGui::TextWrapped("No dissection of layer %s is loaded yet.", studio.settings.layer.c_str());
   }
   if (!studio.dissection_error().empty()) {
     error_text(studio.dissection_error());
   }
-  ImGui::TextColored(kDimColor, "cache: %s", out.string().c_str());
+  dim_wrapped("cache: " + out.string());
   ImGui::Separator();
 
   const bool running = job_.running();
@@ -215,6 +215,7 @@ void DissectionPanel::draw_form(PanelContext& ctx) {
   std::string chosen;
   for (const auto& l : layers_) chosen += (chosen.empty() ? "" : ", ") + l;
   ImGui::TextWrapped("dissect: %s", chosen.empty() ? "(no layer chosen)" : chosen.c_str());
+  ImGui::PushItemWidth(label_room({"convention", "samples", "dataset", "image limit"}));
   ImGui::Combo("convention", &convention_, kConventions, IM_ARRAYSIZE(kConventions));
   if (generator) {
     ImGui::InputInt("samples", &samples_);
@@ -222,11 +223,13 @@ void DissectionPanel::draw_form(PanelContext& ctx) {
     if (ImGui::IsItemHovered())
       ImGui::SetTooltip("GAN dissection: latent samples of seed 1, labelled by the demo segmenter");
   } else {
-    ImGui::InputTextWithHint("dataset", "the demo dataset (demo/world)", &dataset_);
+    ImGui::InputTextWithHint("dataset", "demo/world", &dataset_);
+    hover_tooltip(dataset_.empty() ? "the demo dataset (demo/world)" : dataset_);
     ImGui::InputInt("image limit", &limit_);
     limit_ = std::max(0, limit_);
     if (ImGui::IsItemHovered()) ImGui::SetTooltip("Dissect only the first N images (0: all)");
   }
+  ImGui::PopItemWidth();
   ImGui::EndDisabled();
 }
 
@@ -260,26 +263,27 @@ void DissectionPanel::draw_job(PanelContext& ctx) {
   }
   ImGui::EndDisabled();
   if (state == JobState::kDone && own) {
-    ImGui::SameLine();
-    ImGui::TextColored(kDimColor, "report: %s", (run_out_ / "report.html").string().c_str());
+    dim_wrapped("report: " + (run_out_ / "report.html").string());
   }
 }
 
 void DissectionPanel::draw_results(PanelContext& ctx) {
-  if (!started_) return;
+  // Another model's units would open the wrong units in the inspector.
+  if (!started_ || run_model_ != ctx.studio.settings.model) return;
   const std::shared_ptr<const Results> results = job_.latest();
   if (!results || results->best.empty()) {
-    if (job_.running()) ImGui::TextColored(kDimColor, "partial results appear after the first tally batches");
+    if (job_.running()) dim_wrapped("partial results appear after the first tally batches");
     return;
   }
   ImGui::Separator();
-  for (const auto& line : results->summary) ImGui::TextUnformatted(line.c_str());
+  for (const auto& line : results->summary) ImGui::TextWrapped("%s", line.c_str());
   ImGui::TextColored(kDimColor, results->final ? "best units (click to inspect):" : "best units so far:");
-  constexpr ImGuiTableFlags kFlags = ImGuiTableFlags_Borders | ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingStretchProp;
+  constexpr ImGuiTableFlags kFlags = ImGuiTableFlags_Borders | ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit;
   if (!ImGui::BeginTable("best_units", 5, kFlags)) return;
+  // Columns as wide as their content; the label takes what is left.
   ImGui::TableSetupColumn("layer");
   ImGui::TableSetupColumn("unit");
-  ImGui::TableSetupColumn("label");
+  ImGui::TableSetupColumn("label", ImGuiTableColumnFlags_WidthStretch);
   ImGui::TableSetupColumn("category");
   ImGui::TableSetupColumn("IoU");
   ImGui::TableHeadersRow();
@@ -291,15 +295,16 @@ void DissectionPanel::draw_results(PanelContext& ctx) {
     ImGui::TableNextColumn();
     // Units of the studio's layer open in the inspector.
     const bool here = row.layer == ctx.studio.settings.layer;
-    const std::string id = std::to_string(row.unit) + "##best" + std::to_string(i);
+    const std::string id = std::to_string(row.unit + 1) + "##best" + std::to_string(i);
     if (here) {
       if (ImGui::Selectable(id.c_str(), ctx.studio.settings.selected_unit == row.unit))
         ctx.studio.select_unit(row.unit);
     } else {
-      ImGui::Text("%d", row.unit);
+      ImGui::Text("%d", row.unit + 1);
     }
     ImGui::TableNextColumn();
     ImGui::TextUnformatted(row.label.c_str());
+    hover_tooltip(row.label);  // the stretched column cuts long labels
     ImGui::TableNextColumn();
     ImGui::TextUnformatted(row.category.c_str());
     ImGui::TableNextColumn();
@@ -322,6 +327,7 @@ void DissectionPanel::start(PanelContext& ctx, bool start_over) {
   auto progress = std::make_shared<analysis::DissectProgress>();
   started_ = true;
   run_generator_ = request.generator;
+  run_model_ = studio.settings.model;
   run_out_ = studio_dissection_out(request);
   run_progress_ = progress;
   using Publisher = JobResult<Results>::Publisher;

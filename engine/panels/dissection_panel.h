@@ -47,6 +47,7 @@ class DissectionPanel {
   // The newest run (none before the first).
   bool started_ = false;
   bool run_generator_ = false;
+  std::string run_model_;  // StudioSettings::model of the newest run: its results show only for it
   std::filesystem::path run_out_;
   std::shared_ptr<analysis::DissectProgress> run_progress_;
   JobResult<Results> job_;     // last: its destructor joins the job before the rest goes

@@ -1,5 +1,6 @@
 // The feature-map panel: every unit of the chosen layer in a live grid, sorted by activation, IoU,
-// importance or label and filtered by concept; hover names the unit, a click opens it.
+// importance or label (grouped under headers) and filtered by concept; every tile carries its
+// unit number and label; hover names the unit, a click opens it.
 #pragma once
 
 #include <string>
@@ -12,8 +13,8 @@
 
 namespace unitscope::engine {
 
-// The units the grid shows, in order. `filter` keeps units whose label or category contains it
-// (case-insensitive); importance is a unit's largest drop over classes (empty: none known).
+// The units the grid shows, in order. `filter` keeps units whose label or category holds its
+// words as whole words (case-insensitive: "tree" keeps "pine tree", not "street"); importance is a unit's largest drop over classes (empty: none known).
 std::vector<int> grid_units(int units, SortKey sort, const std::string& filter, const analysis::LiveFrame* frame,
                             const analysis::LayerDissection* dissection, const std::vector<double>& importance);
 

@@ -4,6 +4,7 @@
 #include <imgui_stdlib.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <string>
 
 #include "engine/panels/panel_widgets.h"
@@ -19,8 +20,23 @@ std::string shape_text(const std::vector<std::int64_t>& shape) {
   return out;
 }
 
+// The height of predictions(): its bars are one text line high, so all five rows fit below the layer list.
+float predictions_height(const analysis::LiveFrame& f) {
+  const float line = ImGui::GetTextLineHeightWithSpacing();
+  return line * float(f.top.size() + 1) + ImGui::GetStyle().ItemSpacing.y;
+}
+
 void predictions(const analysis::LiveFrame& f) {
+  // The unedited winner shares the heading's line: one line less for the panel to find.
   ImGui::TextUnformatted("Top-5");
+  if (!f.top_unedited.empty()) {
+    char unedited[96];
+    std::snprintf(unedited, sizeof(unedited), "(without edits: %s %.1f%%)", f.top_unedited.front().label.c_str(),
+                  100.0 * f.top_unedited.front().probability);
+    same_line_if_fits(ImGui::CalcTextSize(unedited).x);
+    ImGui::TextDisabled("%s", unedited);
+    hover_tooltip("the top prediction of the frame without the toggles and paint");
+  }
   for (const analysis::Prediction& p : f.top) {
     float before = -1.0f;
     for (const auto& u : f.top_unedited)
@@ -31,11 +47,8 @@ void predictions(const analysis::LiveFrame& f) {
                     100.0 * (p.probability - before));
     else
       std::snprintf(overlay, sizeof(overlay), "%s %.1f%%", p.label.c_str(), 100.0 * p.probability);
-    ImGui::ProgressBar(p.probability, ImVec2(-1, 0), overlay);
-  }
-  if (!f.top_unedited.empty()) {
-    ImGui::TextDisabled("without edits: %s %.1f%%", f.top_unedited.front().label.c_str(),
-                        100.0 * f.top_unedited.front().probability);
+    ImGui::ProgressBar(p.probability, ImVec2(-1, ImGui::GetTextLineHeight()), overlay);
+    hover_tooltip(overlay);
   }
 }
 
@@ -52,7 +65,9 @@ void ModelPanel::draw(PanelContext& ctx) {
   ImGui::SameLine();
   if (ImGui::RadioButton("demo GAN", model == "demo:gan")) studio.open_model("demo:gan");
   if (path_edit_.empty() && model.rfind("demo:", 0) != 0) path_edit_ = model;
-  ImGui::InputTextWithHint("##model", "model.pt (TorchScript + model.pt.json)", &path_edit_);
+  ImGui::SetNextItemWidth(-(button_width("Open") + ImGui::GetStyle().ItemSpacing.x));
+  ImGui::InputTextWithHint("##model", "model.pt path", &path_edit_);
+  hover_tooltip(path_edit_.empty() ? "a TorchScript model.pt with its model.pt.json beside it" : path_edit_);
   ImGui::SameLine();
   if (ImGui::Button("Open") && !path_edit_.empty()) studio.open_model(path_edit_);
 
@@ -63,13 +78,23 @@ void ModelPanel::draw(PanelContext& ctx) {
     ImGui::End();
     return;
   }
+  // The file name only: the full path is the tooltip, it would not fit the panel.
   ImGui::TextDisabled("%s: %s", info->kind == analysis::LiveKind::kGenerator ? "generator" : "classifier",
-                      info->name.c_str());
-  const float list_height = std::max(60.0f, ImGui::GetContentRegionAvail().y * 0.5f);
-  if (ImGui::BeginTable("layers", 3, ImGuiTableFlags_ScrollY | ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV,
-                        ImVec2(0, list_height))) {
+                      std::filesystem::path(info->name).filename().string().c_str());
+  hover_tooltip(info->name);
+  const analysis::LiveFrame* f = studio.frame();
+  const float top_height = f && !f->top.empty() ? predictions_height(*f) : 0.0f;
+  const float list_height = std::max(60.0f, ImGui::GetContentRegionAvail().y - top_height);
+  constexpr ImGuiTableFlags kFlags = ImGuiTableFlags_ScrollY | ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV |
+                                     ImGuiTableFlags_SizingFixedFit;
+  // Half the usual cell padding: with it the demo models' layer, type and shape fit side by side at 1280x720.
+  ImGui::PushStyleVar(ImGuiStyleVar_CellPadding, ImVec2(2.0f, ImGui::GetStyle().CellPadding.y));
+  const bool table = ImGui::BeginTable("layers", 3, kFlags, ImVec2(0, list_height));
+  ImGui::PopStyleVar();
+  if (table) {
     ImGui::TableSetupColumn("layer");
-    ImGui::TableSetupColumn("type");
+    // Type takes what layer and shape leave; a type too long for it is in the row's tooltip.
+    ImGui::TableSetupColumn("type", ImGuiTableColumnFlags_WidthStretch);
     ImGui::TableSetupColumn("shape");
     ImGui::TableSetupScrollFreeze(0, 1);
     ImGui::TableHeadersRow();
@@ -80,6 +105,7 @@ void ModelPanel::draw(PanelContext& ctx) {
       if (!spatial) ImGui::BeginDisabled();
       if (ImGui::Selectable(layer.name.c_str(), layer.name == studio.settings.layer, ImGuiSelectableFlags_SpanAllColumns))
         studio.set_layer(layer.name);
+      hover_tooltip(layer.name + ": " + layer.type + ", " + shape_text(layer.shape));
       if (!spatial) ImGui::EndDisabled();
       ImGui::TableNextColumn();
       ImGui::TextUnformatted(layer.type.c_str());
@@ -88,7 +114,7 @@ void ModelPanel::draw(PanelContext& ctx) {
     }
     ImGui::EndTable();
   }
-  if (const analysis::LiveFrame* f = studio.frame(); f && !f->top.empty()) predictions(*f);
+  if (f && !f->top.empty()) predictions(*f);
   ImGui::End();
 }
 

@@ -1,5 +1,7 @@
 #include "engine/panels/panel_widgets.h"
 
+#include <algorithm>
+
 namespace unitscope::engine {
 
 void error_text(const std::string& message) {
@@ -7,6 +9,31 @@ void error_text(const std::string& message) {
   ImGui::PushTextWrapPos();
   ImGui::TextColored(kErrorColor, "%s", message.c_str());
   ImGui::PopTextWrapPos();
+}
+
+float label_room(std::initializer_list<const char*> labels) {
+  float widest = 0.0f;
+  for (const char* l : labels) widest = std::max(widest, ImGui::CalcTextSize(l, nullptr, true).x);
+  return -(widest + ImGui::GetStyle().ItemInnerSpacing.x + 1.0f);
+}
+
+float button_width(const char* label) {
+  return ImGui::CalcTextSize(label, nullptr, true).x + ImGui::GetStyle().FramePadding.x * 2.0f;
+}
+
+void same_line_if_fits(float width) {
+  const float right = ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x;
+  if (ImGui::GetItemRectMax().x + ImGui::GetStyle().ItemSpacing.x + width <= right) ImGui::SameLine();
+}
+
+void dim_wrapped(const std::string& text) {
+  ImGui::PushStyleColor(ImGuiCol_Text, kDimColor);
+  ImGui::TextWrapped("%s", text.c_str());
+  ImGui::PopStyleColor();
+}
+
+void hover_tooltip(const std::string& text) {
+  if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled)) ImGui::SetTooltip("%s", text.c_str());
 }
 
 void job_progress(JobSlot& job, const char* phase, std::size_t done, std::size_t total, const char* note) {

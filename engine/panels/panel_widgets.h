@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <initializer_list>
 #include <string>
 
 #include <imgui.h>
@@ -20,6 +21,17 @@ void error_text(const std::string& message);
 // A running job: a progress bar of `done` of `total` (total 0: not known yet) labelled with
 // `phase`, the job's status line, a Cancel button and `note` beside it.
 void job_progress(JobSlot& job, const char* phase, std::size_t done, std::size_t total, const char* note);
+// The item width (negative: measured from the right edge) that leaves room beside the item for
+// the widest of `labels`, so labels of narrow panels are never cut at the window's edge.
+float label_room(std::initializer_list<const char*> labels);
+// The width of a button showing `label`, to size the item before it.
+float button_width(const char* label);
+// SameLine() when an item `width` wide still fits on the current line; else the item wraps to the next.
+void same_line_if_fits(float width);
+// Dim text wrapped at the window's edge, e.g. paths that would otherwise run out of a narrow panel.
+void dim_wrapped(const std::string& text);
+// `text` as the tooltip of the last item while it is hovered.
+void hover_tooltip(const std::string& text);
 // After a run: its error, or `cancelled` when it was cancelled; nothing when it finished.
 void job_outcome(const JobSlot& job, const char* cancelled);
 

@@ -52,13 +52,15 @@ void SourcePanel::draw(PanelContext& ctx) {
     return;
   }
   if (studio.is_generator()) {
-    ImGui::TextUnformatted("GAN samples: latent sample (seed, index)");
+    ImGui::TextWrapped("GAN samples: latent sample (seed, index)");
     bool changed = false;
+    ImGui::PushItemWidth(label_room({"seed A", "index A", "A -> B"}));
     changed |= input_u64("seed A", s.gan_seed_a);
     changed |= input_u64("index A", s.gan_index_a);
     changed |= input_u64("seed B", s.gan_seed_b);
     changed |= input_u64("index B", s.gan_index_b);
     changed |= ImGui::SliderFloat("A -> B", &s.gan_mix, 0.0f, 1.0f);
+    ImGui::PopItemWidth();
     if (ImGui::Button("next sample")) {
       ++s.gan_index_a;
       changed = true;
@@ -70,6 +72,7 @@ void SourcePanel::draw(PanelContext& ctx) {
 
   const char* kinds[] = {"SceneWorld", "Image folder", "Broden dataset", "Video"};
   int kind = std::min(int(s.source), 3);
+  ImGui::PushItemWidth(label_room({"source", "world seed", "index"}));
   if (ImGui::Combo("source", &kind, kinds, 4)) s.source = SourceKind(kind);
 
   FrameSource& source = studio.source();
@@ -82,7 +85,9 @@ void SourcePanel::draw(PanelContext& ctx) {
       path_edit_ = current;
       path_kind_ = int(s.source);
     }
-    ImGui::InputText("path", &path_edit_);
+    ImGui::SetNextItemWidth(-(button_width("Open") + ImGui::GetStyle().ItemSpacing.x));
+    ImGui::InputTextWithHint("##path", "path", &path_edit_);
+    hover_tooltip(path_edit_);
     ImGui::SameLine();
     if (ImGui::Button("Open")) {
       current = path_edit_;
@@ -100,6 +105,7 @@ void SourcePanel::draw(PanelContext& ctx) {
     }
     if (source.count() > 0 && position_controls(s.source_index, source.count())) source.set_playing(false, studio.now());
   }
+  ImGui::PopItemWidth();
   if (!source.error().empty()) {
     error_text(source.error());
   } else {

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/panels/panel_widgets.h"
 #include "engine/studio/studio.h"
 
 namespace unitscope::engine {
@@ -27,6 +28,16 @@ std::vector<std::pair<int, int>> detected_concepts(const analysis::LayerDissecti
   return out;
 }
 
+// The n units labelled `name` with the highest IoU for it.
+std::vector<int> labelled_top_units(const analysis::LayerDissection& d, const std::string& name, int n) {
+  std::vector<int> out;
+  for (int u : d.top_units(name, int(d.units.size()))) {
+    if (int(out.size()) >= n) break;
+    if (d.units[std::size_t(u)].label == name) out.push_back(u);
+  }
+  return out;
+}
+
 }  // namespace
 
 namespace {
@@ -35,7 +46,7 @@ void toggle_list(Studio& studio) {
   int remove = -1;
   for (UnitToggle& t : studio.settings.toggles) {
     ImGui::PushID(t.unit);
-    ImGui::Text("unit %3d", t.unit);
+    ImGui::Text("unit %3d", t.unit + 1);
     ImGui::SameLine();
     if (ImGui::Checkbox("on", &t.on)) studio.mark_dirty();
     if (t.on) {
@@ -60,7 +71,7 @@ void TogglesPanel::draw(PanelContext& ctx) {
   }
   const int unit = studio.settings.selected_unit;
   if (unit >= 0) {
-    ImGui::Text("unit %d:", unit);
+    ImGui::Text("unit %d:", unit + 1);
     ImGui::SameLine();
     if (ImGui::Button("off")) studio.toggle(unit, false);
     ImGui::SameLine();
@@ -69,14 +80,23 @@ void TogglesPanel::draw(PanelContext& ctx) {
     ImGui::SetNextItemWidth(80);
     ImGui::SliderFloat("##on", &on_strength_, 0.0f, 10.0f, "x%.1f");
   } else {
-    ImGui::TextDisabled("select a unit in the feature maps to toggle it");
+    dim_wrapped("select a unit in the feature maps to toggle it");
   }
 
   const analysis::LayerDissection* d = studio.dissection();
   std::vector<std::pair<int, int>> concepts;
   if (d) concepts = detected_concepts(*d);
   if (d && !concepts.empty()) {
-    if (concept_ < 0 || concept_ >= int(d->labels.size())) concept_ = concepts.front().first;
+    // The units labelled with the concept; a concept this dissection has none of (another layer's)
+    // falls back to the most common one.
+    auto count_of = [&](int label) {
+      for (auto [l, n] : concepts)
+        if (l == label) return n;
+      return 0;
+    };
+    if (count_of(concept_) == 0) concept_ = concepts.front().first;
+    const int concept_count = count_of(concept_);
+    ImGui::PushItemWidth(label_room({"concept", "radius"}));
     if (ImGui::BeginCombo("concept", d->labels[std::size_t(concept_)].c_str())) {
       for (auto [label, n] : concepts) {
         const std::string text = d->labels[std::size_t(label)] + " (" + std::to_string(n) + " units)";
@@ -84,16 +104,27 @@ void TogglesPanel::draw(PanelContext& ctx) {
       }
       ImGui::EndCombo();
     }
-    ImGui::SetNextItemWidth(120);
-    ImGui::SliderInt("top units", &concept_units_, 1, int(d->units.size()));
+    // Never past the concept's own units: more would switch units of other concepts too.
+    concept_units_ = std::clamp(concept_units_, 1, concept_count);
+    // Room for "top units of N" beside the slider.
+    const std::string of_text = "of " + std::to_string(concept_count);
+    ImGui::SetNextItemWidth(label_room({"top units"}) - ImGui::CalcTextSize(of_text.c_str()).x -
+                            ImGui::GetStyle().ItemSpacing.x);
+    ImGui::SliderInt("top units", &concept_units_, 1, concept_count);
+    ImGui::SameLine();
+    ImGui::TextDisabled("%s", of_text.c_str());
     const std::string name = d->labels[std::size_t(concept_)];
+    const std::vector<int> units = labelled_top_units(*d, name, concept_units_);
     if (ImGui::Button("switch off")) {
-      for (int u : d->top_units(name, concept_units_)) studio.toggle(u, false);
+      studio.toggle(units, false);  // one undo step
+      switched_ = "switched off " + std::to_string(units.size()) + " " + name + " units";
     }
     ImGui::SameLine();
     if (ImGui::Button("switch on")) {
-      for (int u : d->top_units(name, concept_units_)) studio.toggle(u, true, on_strength_);
+      studio.toggle(units, true, on_strength_);
+      switched_ = "switched on " + std::to_string(units.size()) + " " + name + " units";
     }
+    if (!switched_.empty()) dim_wrapped(switched_);
     if (studio.is_generator()) {
       Brush& b = studio.brush();
       ImGui::Checkbox("paint with the brush", &b.active);
@@ -102,21 +133,31 @@ void TogglesPanel::draw(PanelContext& ctx) {
       if (b.active) {
         ImGui::SameLine();
         ImGui::Checkbox("erase", &b.remove);
-        ImGui::SetNextItemWidth(120);
         ImGui::SliderFloat("radius", &b.radius, 0.01f, 0.3f);
-        ImGui::TextDisabled("drag over the viewport to paint %s", name.c_str());
+        dim_wrapped("drag over the viewport to paint " + name);
       }
     }
+    ImGui::PopItemWidth();
   } else {
-    ImGui::TextDisabled("concept toggles and the brush need a dissection of this layer");
+    dim_wrapped("concept toggles and the brush need a dissection of this layer");
   }
-  if (ImGui::Checkbox("side by side (original | edited)", &studio.settings.side_by_side)) studio.mark_dirty();
+  // A GAN with edits always shows original | edited (StudioViews::side_by_side): the box would do nothing.
+  const bool forced_side = studio.is_generator() && (!studio.settings.toggles.empty() || !studio.paint().empty());
+  ImGui::BeginDisabled(forced_side);
+  bool side = studio.settings.side_by_side || forced_side;
+  if (ImGui::Checkbox("side by side (original | edited)", &side)) {
+    studio.settings.side_by_side = side;
+    studio.mark_dirty();
+  }
+  ImGui::EndDisabled();
+  if (forced_side && ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled))
+    ImGui::SetTooltip("the GAN always shows original | edited while it has edits");
   ImGui::Separator();
   if (studio.settings.toggles.empty() && studio.paint().empty()) {
     ImGui::TextDisabled("no edits");
   } else {
     ImGui::Text("%zu units toggled, %zu paint strokes", studio.settings.toggles.size(), studio.paint().size());
-    ImGui::SameLine();
+    same_line_if_fits(button_width("clear all"));
     if (ImGui::SmallButton("clear all")) studio.clear_edits();
     toggle_list(studio);
   }

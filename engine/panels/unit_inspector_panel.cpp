@@ -88,11 +88,12 @@ void UnitInspectorPanel::draw(PanelContext& ctx) {
     ImGui::End();
     return;
   }
-  ImGui::Text("Unit %d of layer %s", unit, studio.settings.layer.c_str());
+  ImGui::TextWrapped("Unit %d of layer %s", unit + 1, studio.settings.layer.c_str());
 
   // The unit's map over the current frame with its mask at the dissection threshold (GPU view),
   // beside its labels, so both fit a small window.
-  const float side = std::clamp(ImGui::GetContentRegionAvail().x * 0.45f, 64.0f, 256.0f);
+  // Under half the width: the labels' table beside it needs ~170 px at 1280x720 to show its IoUs whole.
+  const float side = std::clamp(ImGui::GetContentRegionAvail().x * 0.38f, 64.0f, 256.0f);
   studio.request_view(ViewId::kInspector, int(side), int(side));
   if (ImGui::BeginTable("inspector_top", 2, ImGuiTableFlags_SizingStretchProp)) {
     ImGui::TableSetupColumn("view", ImGuiTableColumnFlags_WidthFixed, side);
@@ -126,7 +127,7 @@ void UnitInspectorPanel::draw_labels(PanelContext& ctx, int unit) {
   }
   if (unit >= int(d->units.size())) {
     ImGui::TextColored(kErrorColor, "The dissection has %zu units; unit %d is not among them.", d->units.size(),
-                       unit);
+                       unit + 1);
     return;
   }
   const analysis::UnitSummary& u = d->units[std::size_t(unit)];
@@ -135,13 +136,18 @@ void UnitInspectorPanel::draw_labels(PanelContext& ctx, int unit) {
     ImGui::SameLine();
     ImGui::TextColored(kDimColor, "(%s)", u.category.c_str());
   }
-  ImGui::SameLine();
-  ImGui::Text("IoU %.3f%s", u.iou, u.iou > analysis::kDetectorIou ? "  detector" : "");
-  ImGui::TextColored(kDimColor, "threshold %.4g, %s convention", u.threshold, d->convention.c_str());
-  constexpr ImGuiTableFlags kFlags = ImGuiTableFlags_Borders | ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingStretchProp;
+  char iou[48];
+  std::snprintf(iou, sizeof(iou), "IoU %.3f%s", u.iou, u.iou > analysis::kDetectorIou ? "  detector" : "");
+  same_line_if_fits(ImGui::CalcTextSize(iou).x);
+  ImGui::TextUnformatted(iou);
+  char threshold[96];
+  std::snprintf(threshold, sizeof(threshold), "threshold %.4g, %s convention", u.threshold, d->convention.c_str());
+  dim_wrapped(threshold);
+  constexpr ImGuiTableFlags kFlags = ImGuiTableFlags_Borders | ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit;
   if (!ImGui::BeginTable("iou_by_category", 3, kFlags)) return;
+  // Category and IoU as wide as their text; the label takes the rest (and is cut first).
   ImGui::TableSetupColumn("category");
-  ImGui::TableSetupColumn("best label");
+  ImGui::TableSetupColumn("label", ImGuiTableColumnFlags_WidthStretch);
   ImGui::TableSetupColumn("IoU");
   ImGui::TableHeadersRow();
   for (std::size_t c = 0; c < d->categories.size() && c < u.best.size(); ++c) {
@@ -151,6 +157,7 @@ void UnitInspectorPanel::draw_labels(PanelContext& ctx, int unit) {
     ImGui::TextUnformatted(d->categories[c].c_str());
     ImGui::TableNextColumn();
     ImGui::TextUnformatted(b.label.empty() ? "-" : b.label.c_str());
+    if (!b.label.empty()) hover_tooltip(b.label);
     ImGui::TableNextColumn();
     if (b.iou > analysis::kDetectorIou) {
       ImGui::Text("%.3f", b.iou);
@@ -166,7 +173,7 @@ void UnitInspectorPanel::draw_exemplars(PanelContext& ctx, int unit) {
   Studio& studio = ctx.studio;
   const analysis::LayerDissection* d = studio.dissection();
   if (!d || unit >= int(d->units.size())) {
-    ImGui::TextColored(kDimColor, "The unit's exemplars come with its dissection.");
+    dim_wrapped("The unit's exemplars come with its dissection.");
     return;
   }
   if (d->units[std::size_t(unit)].top.empty()) {
@@ -185,12 +192,13 @@ void UnitInspectorPanel::draw_exemplars(PanelContext& ctx, int unit) {
     start_exemplars(ctx, *d, unit);
   }
 
+  ImGui::SetNextItemWidth(label_room({"size"}));
   ImGui::SliderInt("size", &thumbnail_size_, 48, 256);
   const JobState state = job_.state();
   if (state == JobState::kRunning) {
     ImGui::ProgressBar(float(job_.progress()), ImVec2(-1, 0), "computing...");
     const std::string status = job_.status();
-    if (!status.empty()) ImGui::TextColored(kDimColor, "%s", status.c_str());
+    if (!status.empty()) dim_wrapped(status);
   } else if (state == JobState::kFailed) {
     error_text(job_.error());
     if (ImGui::Button("Retry")) start_exemplars(ctx, *d, unit);
@@ -209,10 +217,13 @@ void UnitInspectorPanel::draw_exemplars(PanelContext& ctx, int unit) {
     ImGui::BeginGroup();
     const float aspect = e.image.width > 0 ? float(e.image.height) / float(e.image.width) : 1.0f;
     ctx.images.show("inspector/exemplar/" + std::to_string(i), e.version, e.image, ImVec2(size, size * aspect));
+    // Captions wrap under their thumbnail, not across the next one.
+    ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + size);
     ImGui::TextColored(kDimColor, "%s", e.caption.c_str());
+    ImGui::PopTextWrapPos();
     ImGui::EndGroup();
   }
-  for (const std::string& note : exemplars->notes) ImGui::TextColored(kErrorColor, "%s", note.c_str());
+  for (const std::string& note : exemplars->notes) error_text(note);
 }
 
 void UnitInspectorPanel::start_exemplars(PanelContext& ctx, const analysis::LayerDissection& dissection, int unit) {
@@ -285,7 +296,7 @@ void UnitInspectorPanel::draw_importance(PanelContext& ctx, int unit) {
     negatives = negatives || v < 0;
   }
   std::stable_sort(order.begin(), order.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
-  ImGui::TextColored(kDimColor, "balanced-accuracy drop on train when the unit alone is zeroed; #: its rank");
+  dim_wrapped("balanced-accuracy drop on train when the unit alone is zeroed; #: its rank");
   constexpr ImGuiTableFlags kFlags = ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingStretchProp;
   if (!ImGui::BeginTable("importance", 4, kFlags)) return;
   ImGui::TableSetupColumn("class", ImGuiTableColumnFlags_WidthFixed);

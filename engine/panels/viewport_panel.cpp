@@ -3,7 +3,10 @@
 #include <imgui.h>
 
 #include <algorithm>
+#include <array>
+#include <cmath>
 #include <string>
+#include <vector>
 
 #include "engine/panels/panel_widgets.h"
 #include "engine/studio/studio.h"
@@ -20,7 +23,53 @@ void draw_text_box(ImDrawList* list, ImVec2 at, ImU32 color, const std::string& 
   list->AddText(ImGui::GetFont(), ImGui::GetFontSize(), at, color, text.c_str(), nullptr, wrap);
 }
 
+// A point joins the stroke once the mouse moved this far (screen pixels) from the last one.
+constexpr float kMinStepPixels = 1.0f;
+
+// The stroke so far, as wide as the brush: what the release will paint.
+void draw_stroke(ImDrawList* list, const std::vector<ImVec2>& points, float radius, ImU32 color) {
+  const ImU32 fill = (color & ~IM_COL32_A_MASK) | IM_COL32(0, 0, 0, 90);
+  list->AddCircleFilled(points.front(), radius, fill, 24);
+  if (points.size() > 1) {
+    list->AddPolyline(points.data(), int(points.size()), fill, ImDrawFlags_None, 2.0f * radius);
+    list->AddCircleFilled(points.back(), radius, fill, 24);
+  }
+  list->AddPolyline(points.data(), int(points.size()), color, ImDrawFlags_None, 2.0f);
+}
+
 }  // namespace
+
+void ViewportPanel::paint(Studio& studio, ImDrawList* list, const ImVec2& image_min, const ImVec2& image_size) {
+  const Brush& brush = studio.brush();
+  if (!brush.active || !studio.is_generator() || image_size.x <= 0 || image_size.y <= 0) {
+    stroke_.clear();
+    return;
+  }
+  const ImVec2 mouse = ImGui::GetIO().MousePos;
+  const float x = (mouse.x - image_min.x) / image_size.x, y = (mouse.y - image_min.y) / image_size.y;
+  const bool inside = x >= 0 && y >= 0 && x < 1 && y < 1;
+  const float radius_px = brush.radius * image_size.x;
+  const ImU32 color = brush.remove ? IM_COL32(255, 80, 80, 255) : IM_COL32(255, 220, 60, 255);
+  // A stroke starts where the drag first reaches the image and then follows the mouse clamped to
+  // the image's edge, so leaving the image and coming back never paints a chord across it.
+  if (ImGui::IsItemActive() && (inside || !stroke_.empty())) {
+    const std::array<float, 2> p{std::clamp(x, 0.0f, 1.0f), std::clamp(y, 0.0f, 1.0f)};
+    const bool moved = stroke_.empty() || std::hypot((p[0] - stroke_.back()[0]) * image_size.x,
+                                                     (p[1] - stroke_.back()[1]) * image_size.y) >= kMinStepPixels;
+    if (moved) stroke_.push_back(p);
+  }
+  if (inside && (ImGui::IsItemHovered() || ImGui::IsItemActive())) list->AddCircle(mouse, radius_px, color, 32, 2.0f);
+  if (!stroke_.empty()) {
+    std::vector<ImVec2> screen;
+    screen.reserve(stroke_.size());
+    for (const auto& p : stroke_) screen.emplace_back(image_min.x + p[0] * image_size.x, image_min.y + p[1] * image_size.y);
+    draw_stroke(list, screen, radius_px, color);
+  }
+  if (!ImGui::IsItemActive() && !stroke_.empty()) {
+    paint_error_ = studio.paint_stroke(stroke_, brush);
+    stroke_.clear();
+  }
+}
 
 void ViewportPanel::draw(PanelContext& ctx) {
   Studio& studio = ctx.studio;
@@ -39,34 +88,17 @@ void ViewportPanel::draw(PanelContext& ctx) {
     return;
   }
   const ImVec2 origin = ImGui::GetCursorScreenPos();
-  ImGui::Image(texture, ImVec2(float(w), float(h)));
+  const ImVec2 view_size{float(w), float(h)};
+  // The view is an input widget with the image drawn under it: a drag on it belongs to the panel
+  // (a brush stroke), where over a plain ImGui::Image it would move the window.
+  ImGui::InvisibleButton("##view", view_size);
+  ImDrawList* list = ImGui::GetWindowDrawList();
+  list->AddImage(texture, origin, ImVec2(origin.x + view_size.x, origin.y + view_size.y));
   ctx.views->set_screen_origin(ViewId::kViewport, origin.x, origin.y);
   const ViewLayout& layout = ctx.views->layout(ViewId::kViewport);
-  ImDrawList* list = ImGui::GetWindowDrawList();
-  const ImVec2 image_min(origin.x + layout.image.x, origin.y + layout.image.y);
-  const ImVec2 image_max(image_min.x + layout.image.width, image_min.y + layout.image.height);
-
   // GANPaint: drag over the (edited) image to paint the brush's concept into the scene.
-  const Brush& brush = studio.brush();
-  if (brush.active && studio.is_generator() && layout.image.width > 0) {
-    const ImVec2 mouse = ImGui::GetIO().MousePos;
-    const bool inside = mouse.x >= image_min.x && mouse.y >= image_min.y && mouse.x < image_max.x && mouse.y < image_max.y;
-    const float radius_px = brush.radius * layout.image.width;
-    if (ImGui::IsItemHovered() && inside) {
-      list->AddCircle(mouse, radius_px, brush.remove ? IM_COL32(255, 80, 80, 255) : IM_COL32(255, 220, 60, 255), 32, 2.0f);
-      if (ImGui::IsMouseDown(ImGuiMouseButton_Left))
-        stroke_.push_back({(mouse.x - image_min.x) / layout.image.width, (mouse.y - image_min.y) / layout.image.height});
-    }
-    for (const auto& p : stroke_)
-      list->AddCircleFilled(ImVec2(image_min.x + p[0] * layout.image.width, image_min.y + p[1] * layout.image.height),
-                            radius_px, IM_COL32(255, 220, 60, 90), 16);
-    if (!stroke_.empty() && !ImGui::IsMouseDown(ImGuiMouseButton_Left)) {
-      paint_error_ = studio.paint_stroke(stroke_, brush);
-      stroke_.clear();
-    }
-  } else {
-    stroke_.clear();
-  }
+  paint(studio, list, ImVec2(origin.x + layout.image.x, origin.y + layout.image.y),
+        ImVec2(layout.image.width, layout.image.height));
 
   // Status: computing, errors, and the script's caption.
   float y = origin.y + 6;

@@ -96,10 +96,10 @@ void ScriptPlayer::apply(const ScriptEvent& e, Studio& studio) {
       studio.select_unit(top_units(1).front());
       break;
     case ScriptAction::kToggle:
-      for (int u : e.units) studio.toggle(u, e.on, e.strength);
+      studio.toggle(e.units, e.on, e.strength);
       break;
     case ScriptAction::kToggleConcept:
-      for (int u : top_units(e.count)) studio.toggle(u, e.on, e.strength);
+      studio.toggle(top_units(e.count), e.on, e.strength);
       break;
     case ScriptAction::kClearToggles:
       studio.clear_edits();
@@ -125,6 +125,12 @@ void ScriptPlayer::apply(const ScriptEvent& e, Studio& studio) {
     case ScriptAction::kSideBySide:
       s.side_by_side = e.flag;
       studio.mark_dirty();
+      break;
+    case ScriptAction::kBrush:
+      studio.brush().active = e.flag;
+      break;
+    case ScriptAction::kResetLayout:
+      if (reset_layout_) reset_layout_();
       break;
   }
 }

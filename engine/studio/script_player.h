@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <utility>
 
 #include "engine/studio/studio_script.h"
 
@@ -21,12 +22,16 @@ class ScriptPlayer {
   // the frame's time first. Throws ScriptError naming the event for one that cannot apply.
   void apply_frame(std::int64_t frame, Studio& studio);
   const StudioScript& script() const { return script_; }
+  // What "reset_layout" calls: the panels' layout belongs to the UI, not to the Studio. Without it
+  // the event does nothing (a headless replay always has the default layout).
+  void on_reset_layout(std::function<void()> reset) { reset_layout_ = std::move(reset); }
   double frame_time(std::int64_t frame) const { return double(frame) / script_.fps; }
 
  private:
   void apply(const ScriptEvent& event, Studio& studio);
   StudioScript script_;
   std::function<void(Studio&)> ensure_dissection_;
+  std::function<void()> reset_layout_;
 };
 
 }  // namespace unitscope::engine

@@ -22,6 +22,9 @@ bool has_layer(const analysis::LiveModelInfo& info, const std::string& layer) {
   return std::any_of(info.layers.begin(), info.layers.end(), [&](const auto& l) { return l.name == layer; });
 }
 
+// Enough for a session's edits; a step copies the toggles, never a stroke (a clear keeps those it took).
+constexpr std::size_t kMaxUndoSteps = 256;
+
 }  // namespace
 
 std::string resolve_model(const std::string& model) {
@@ -72,6 +75,7 @@ void Studio::take_model() {
         settings.toggles.clear();
         on_base_.clear();
         paint_.clear();
+        undo_.clear();
         hovered_unit_ = -1;
       }
       settings.model = pending_model_;
@@ -93,6 +97,7 @@ void Studio::set_layer(const std::string& layer) {
   importance_.reset();
   on_base_.clear();
   paint_.clear();
+  undo_.clear();
   hovered_unit_ = -1;
   worker_.set_layer(layer);
   reload_dissection();
@@ -108,29 +113,65 @@ float Studio::on_value(int unit, float strength) const {
   return strength;
 }
 
-void Studio::toggle(int unit, bool on, float strength) {
-  untoggle(unit);
-  settings.toggles.push_back({unit, on, strength});
-  if (on && frame_ && unit < int(frame_->unit_max.size())) on_base_[unit] = frame_->unit_max[std::size_t(unit)];
+void Studio::remember_edits(std::vector<PaintLayer> removed) {
+  if (undo_.size() == kMaxUndoSteps) undo_.erase(undo_.begin());
+  undo_.push_back({settings.toggles, paint_.size(), std::move(removed)});
+}
+
+bool Studio::erase_toggle(int unit) {
+  auto& t = settings.toggles;
+  const auto before = t.size();
+  t.erase(std::remove_if(t.begin(), t.end(), [&](const UnitToggle& x) { return x.unit == unit; }), t.end());
+  return t.size() != before;
+}
+
+void Studio::toggle(int unit, bool on, float strength) { toggle(std::vector<int>{unit}, on, strength); }
+
+void Studio::toggle(const std::vector<int>& units, bool on, float strength) {
+  if (units.empty()) return;
+  remember_edits();
+  for (int unit : units) {
+    erase_toggle(unit);
+    settings.toggles.push_back({unit, on, strength});
+    if (on && frame_ && unit < int(frame_->unit_max.size())) on_base_[unit] = frame_->unit_max[std::size_t(unit)];
+  }
   dirty_ = true;
 }
 
 void Studio::untoggle(int unit) {
-  auto& t = settings.toggles;
-  const auto before = t.size();
-  t.erase(std::remove_if(t.begin(), t.end(), [&](const UnitToggle& x) { return x.unit == unit; }), t.end());
-  if (t.size() != before) dirty_ = true;
+  const auto& t = settings.toggles;
+  if (std::none_of(t.begin(), t.end(), [&](const UnitToggle& x) { return x.unit == unit; })) return;
+  remember_edits();
+  erase_toggle(unit);
+  dirty_ = true;
 }
 
 void Studio::clear_edits() {
-  if (!settings.toggles.empty() || !paint_.empty()) dirty_ = true;
+  if (settings.toggles.empty() && paint_.empty()) return;
+  remember_edits(std::move(paint_));
   settings.toggles.clear();
   paint_.clear();
+  dirty_ = true;
 }
 
 void Studio::add_paint(PaintLayer layer) {
+  remember_edits();
   paint_.push_back(std::move(layer));
   dirty_ = true;
+}
+
+bool Studio::undo() {
+  if (undo_.empty()) return false;
+  EditStep step = std::move(undo_.back());
+  undo_.pop_back();
+  settings.toggles = std::move(step.toggles);
+  if (!step.removed.empty()) {
+    paint_ = std::move(step.removed);
+  } else if (step.paint_count < paint_.size()) {
+    paint_.erase(paint_.begin() + std::ptrdiff_t(step.paint_count), paint_.end());
+  }
+  dirty_ = true;
+  return true;
 }
 
 std::string Studio::paint_stroke(const std::vector<std::array<float, 2>>& points, const Brush& b) {
@@ -150,6 +191,7 @@ std::string Studio::paint_stroke(const std::vector<std::array<float, 2>>& points
   layer.mask = analysis::stroke_mask(points, b.radius, layer.width, layer.height);
   layer.remove = b.remove;
   layer.strength = b.strength;
+  layer.points = points;
   add_paint(std::move(layer));
   return {};
 }

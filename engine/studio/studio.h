@@ -3,6 +3,7 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -30,6 +31,7 @@ struct PaintLayer {
   int width = 0, height = 0;
   bool remove = false;
   float strength = 1.0f;
+  std::vector<std::array<float, 2>> points;  // the stroke it was painted with (0..1 of the image)
 };
 
 // The GANPaint brush of the toggles panel, used by the viewport.
@@ -80,15 +82,23 @@ class Studio {
 
   // Edits
   std::vector<analysis::UnitEdit> edits() const;
+  // Each of these is one step that undo() takes back (a panel's in-place edits of a toggle's
+  // on/off or strength are not).
   void toggle(int unit, bool on, float strength = 1.0f);
+  void toggle(const std::vector<int>& units, bool on, float strength = 1.0f);  // a concept's units
   void untoggle(int unit);
   void clear_edits();
   const std::vector<PaintLayer>& paint() const { return paint_; }
   void add_paint(PaintLayer layer);
+  // Takes back the last toggle, stroke or clear of this model and layer; false when there is none
+  // (changing the model or layer forgets them, as it drops the edits).
+  bool undo();
+  std::size_t undo_steps() const { return undo_.size(); }
   // A stroke (0..1 image points) painted with `brush` through the concept's top units of the
   // current dissection; returns an error message, or "" when it was added.
   std::string paint_stroke(const std::vector<std::array<float, 2>>& points, const Brush& brush);
   Brush& brush() { return brush_; }  // the toggles panel edits it, the viewport paints with it
+  const Brush& brush() const { return brush_; }
   void mark_dirty() { dirty_ = true; }
 
   // Selections: settings.selected_unit persists; the hovered one lasts a frame.
@@ -158,6 +168,14 @@ class Studio {
   // The value a unit switched on is set to: its dissection threshold, else its maximum on the
   // frame where it was switched on, times `strength`.
   float on_value(int unit, float strength) const;
+  // The toggles and strokes before an edit; `removed` holds the strokes a clear took away.
+  struct EditStep {
+    std::vector<UnitToggle> toggles;
+    std::size_t paint_count = 0;
+    std::vector<PaintLayer> removed;
+  };
+  void remember_edits(std::vector<PaintLayer> removed = {});
+  bool erase_toggle(int unit);
 
   const bool deterministic_;
   FrameSource source_;
@@ -184,6 +202,7 @@ class Studio {
   std::shared_ptr<const analysis::LayerDissection> dissection_;
   std::filesystem::path dissection_dir_;
   std::vector<PaintLayer> paint_;
+  std::vector<EditStep> undo_;  // oldest first, at most kMaxUndoSteps
   std::map<int, float> on_base_;
   std::uint64_t source_serial_ = 0;
   bool dirty_ = true;

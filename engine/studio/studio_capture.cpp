@@ -2,9 +2,36 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
+#include <stdexcept>
+#include <system_error>
 
 namespace unitscope::engine {
+
+std::filesystem::path output_dir() {
+  if (const char* env = std::getenv("UNITSCOPE_OUTPUT_DIR"); env && *env) return std::filesystem::path(env);
+  if (const char* home = std::getenv("HOME"); home && *home) return std::filesystem::path(home) / "unitscope";
+  return std::filesystem::temp_directory_path() / "unitscope";
+}
+
+std::filesystem::path resolve_output(const std::filesystem::path& path) {
+  if (path.is_absolute()) return path.lexically_normal();
+  return (std::filesystem::absolute(output_dir()) / path).lexically_normal();
+}
+
+namespace {
+
+// The folder a file goes into (output_dir() may not exist yet); throws naming it.
+void make_parent(const std::filesystem::path& file) {
+  const std::filesystem::path parent = file.parent_path();
+  if (parent.empty()) return;
+  std::error_code ec;
+  std::filesystem::create_directories(parent, ec);
+  if (ec) throw std::runtime_error("cannot create the folder " + parent.string() + ": " + ec.message());
+}
+
+}  // namespace
 
 StudioCapture::~StudioCapture() { stop(); }
 
@@ -31,6 +58,12 @@ void StudioCapture::start(const CaptureOptions& options, double now_seconds) {
   }
   if (options.fps <= 0 || options.fps > 240) {
     fail("frame rate " + std::to_string(options.fps) + " is out of range (1 to 240)");
+    return;
+  }
+  try {
+    make_parent(options.out);
+  } catch (const std::exception& e) {
+    fail(e.what());
     return;
   }
   options_ = options;
@@ -138,6 +171,7 @@ void StudioCapture::save_ring(const std::filesystem::path& path) {
     job.set_status("encoding " + std::to_string(ring->size()) + " frames");
     render::VideoOptions o;
     o.fps = fps;
+    make_parent(path);
     ring->save_mp4(path, o);
     job.set_progress(1.0);
     job.set_status("saved " + path.string());
@@ -156,6 +190,7 @@ std::optional<std::pair<std::filesystem::path, int>> StudioCapture::take_still_r
 
 void StudioCapture::still_done(const std::filesystem::path& path, render::CapturedFrame&& frame) {
   try {
+    make_parent(path);
     render::write_png(path, frame);
     std::lock_guard lock(mutex_);
     status_ = "still " + std::to_string(frame.width) + "x" + std::to_string(frame.height) + " saved to " +

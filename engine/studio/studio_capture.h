@@ -18,6 +18,12 @@
 
 namespace unitscope::engine {
 
+// Where the studio's recordings and stills go: $UNITSCOPE_OUTPUT_DIR, else ~/unitscope (never the
+// directory the studio was launched from, which is often the source tree).
+std::filesystem::path output_dir();
+// An absolute path as it is; a relative one under output_dir().
+std::filesystem::path resolve_output(const std::filesystem::path& path);
+
 struct CaptureOptions {
   bool viewport_only = false;  // record the viewport view instead of the whole window
   bool png = false;            // a PNG sequence in a directory instead of an MP4 file

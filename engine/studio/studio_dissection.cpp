@@ -1,5 +1,6 @@
 #include "engine/studio/studio_dissection.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <exception>
 #include <stdexcept>
@@ -14,8 +15,29 @@ namespace unitscope::engine {
 
 namespace fs = std::filesystem;
 
+std::string studio_dissection_variant(const StudioDissectionRequest& request) {
+  std::string name = analysis::convention_name(request.convention);
+  if (request.generator) {
+    if (request.limit > 0 && request.limit != kDefaultGanSamples) name += "-s" + std::to_string(request.limit);
+    return name;
+  }
+  if (request.limit > 0) name += "-n" + std::to_string(request.limit);
+  // The demo dataset (named or not, see demo_dataset()) is the default.
+  auto canonical = [](const fs::path& p) {
+    std::error_code ec;
+    fs::path c = fs::weakly_canonical(p, ec);
+    return ec ? fs::absolute(p).lexically_normal() : c;
+  };
+  if (!request.dataset.empty()) {
+    const fs::path dataset = canonical(request.dataset);
+    if (dataset != canonical(demo_root() / "demo" / "world"))
+      name += "-d" + fnv1a_64_hex(dataset.string()).substr(0, 8);
+  }
+  return name;
+}
+
 std::filesystem::path studio_dissection_out(const StudioDissectionRequest& request) {
-  return request.out / analysis::convention_name(request.convention);
+  return request.out / studio_dissection_variant(request);
 }
 
 analysis::DissectionResult run_studio_dissection(const StudioDissectionRequest& request,
@@ -33,7 +55,7 @@ analysis::DissectionResult run_studio_dissection(const StudioDissectionRequest& 
     d.limit = 0;
     g.dissect = d;
     g.segmenter.source = demo_segmenter();
-    g.samples = request.limit > 0 ? request.limit : 1000;
+    g.samples = request.limit > 0 ? request.limit : kDefaultGanSamples;
     return analysis::gan_dissect(g, progress, stop);
   }
   d.dataset = request.dataset.empty() ? demo_dataset() : request.dataset;
@@ -65,16 +87,20 @@ StudioDissectionLoad load_studio_dissection(const StudioDissectionQuery& query) 
   if (layer.empty()) return out;
   std::vector<fs::path> dirs;
   if (!query.dissection.empty()) dirs.push_back(query.dissection);
-  // The studio's own runs, newest first (a netdissect-lite run after a pnas one wins).
+  // The studio's own runs, one folder per convention and options, newest first (a netdissect-lite
+  // run after a pnas one wins; a 40-image run is shown after a full one, which stays cached).
   const fs::path cache = studio_dissection_cache_dir(resolve_model(query.model), layer);
-  std::vector<fs::path> cached = {cache / "pnas", cache / "netdissect-lite"};
-  auto written = [&](const fs::path& dir) {
-    std::error_code ec;
-    const auto t = fs::last_write_time(dir / layer / "dissection.json", ec);
-    return ec ? fs::file_time_type::min() : t;
-  };
-  if (written(cached[1]) > written(cached[0])) std::swap(cached[0], cached[1]);
-  dirs.insert(dirs.end(), cached.begin(), cached.end());
+  std::vector<std::pair<fs::file_time_type, fs::path>> cached;
+  std::error_code list_ec;
+  for (fs::directory_iterator it(cache, list_ec), end; !list_ec && it != end; it.increment(list_ec)) {
+    std::error_code time_ec;
+    const auto t = fs::last_write_time(it->path() / layer / "dissection.json", time_ec);
+    if (!time_ec) cached.emplace_back(t, it->path());
+  }
+  std::sort(cached.begin(), cached.end(), [](const auto& a, const auto& b) {
+    return a.first != b.first ? a.first > b.first : a.second < b.second;
+  });
+  for (const auto& [t, dir] : cached) dirs.push_back(dir);
   if (query.model == "demo:classifier") dirs.push_back(demo_root() / "demo" / "dissection");
   if (query.model == "demo:gan") dirs.push_back(demo_root() / "demo" / "gan_dissection");
   for (const auto& dir : dirs) {

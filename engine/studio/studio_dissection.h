@@ -30,7 +30,14 @@ struct StudioDissectionRequest {
   int threads = 0;                   // LibTorch intra-op threads; 0: one per core
 };
 
-// Where run_studio_dissection writes: out/<convention>.
+// GAN dissection's sample count when the request gives none.
+constexpr std::size_t kDefaultGanSamples = 1000;
+
+// The cache folder of a run's options: the convention ("pnas"), then "-n40" for an image limit,
+// "-s200" for another sample count, "-d<hash>" for a dataset other than the demo's. Runs with
+// different options never share (or replace) a folder.
+std::string studio_dissection_variant(const StudioDissectionRequest& request);
+// Where run_studio_dissection writes: out/<variant>.
 std::filesystem::path studio_dissection_out(const StudioDissectionRequest& request);
 
 analysis::DissectionResult run_studio_dissection(const StudioDissectionRequest& request,

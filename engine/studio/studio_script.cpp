@@ -38,6 +38,8 @@ constexpr ActionName kActions[] = {
     {"mix", ScriptAction::kMix},
     {"caption", ScriptAction::kCaption},
     {"side_by_side", ScriptAction::kSideBySide},
+    {"brush", ScriptAction::kBrush},
+    {"reset_layout", ScriptAction::kResetLayout},
 };
 
 std::string action_list() {
@@ -234,7 +236,7 @@ void parse_action(const Reader& r, const json& e, const std::string& at, const A
       if (v.is_string() && v.get<std::string>() == "active") {
         ev.unit = kMostActiveUnit;
       } else {
-        ev.unit = r.integer(v, where, 0, kMaxUnit);
+        ev.unit = r.integer(v, where, 1, kMaxUnit) - 1;  // scripts number units from 1, as the studio shows them
       }
       break;
     case ScriptAction::kSelectConcept:
@@ -249,7 +251,7 @@ void parse_action(const Reader& r, const json& e, const std::string& at, const A
       }
       for (std::size_t i = 0; i < units.size(); ++i) {
         ev.units.push_back(
-            r.integer(units[i], where + ".units[" + std::to_string(i) + "]", 0, kMaxUnit));
+            r.integer(units[i], where + ".units[" + std::to_string(i) + "]", 1, kMaxUnit) - 1);
       }
       if (o.contains("on")) ev.on = r.boolean(o["on"], where + ".on");
       if (o.contains("strength")) {
@@ -264,6 +266,7 @@ void parse_action(const Reader& r, const json& e, const std::string& at, const A
       break;
     }
     case ScriptAction::kClearToggles:
+    case ScriptAction::kResetLayout:
       if (!r.boolean(v, where)) r.fail(where, "must be true (leave the event out instead)");
       break;
     case ScriptAction::kPaint: {
@@ -302,6 +305,7 @@ void parse_action(const Reader& r, const json& e, const std::string& at, const A
       }
       break;
     case ScriptAction::kSideBySide:
+    case ScriptAction::kBrush:
       ev.flag = r.boolean(v, where);
       break;
   }

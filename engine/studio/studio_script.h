@@ -37,6 +37,11 @@ enum class ScriptAction {
   kMix,            // "mix": 0..1 between the GAN source's two latents
   kCaption,        // "caption": TEXT, "duration": seconds (default 3)
   kSideBySide,     // "side_by_side": true|false
+  kBrush,          // "brush": true|false: the viewport's GANPaint brush, painting the toggles
+                   //          panel's concept where the mouse drags (live sessions; a replay has
+                   //          no mouse, it paints with "paint")
+  kResetLayout,    // "reset_layout": true (false is an error): the panels back to the default
+                   // layout for the window's size (a replay always has that layout)
 };
 
 // ScriptEvent::unit of `"select_unit": "active"`.
@@ -56,7 +61,7 @@ struct ScriptEvent {
   std::vector<int> units;
   bool on = false;
   bool remove = false;
-  bool flag = false;                      // side_by_side
+  bool flag = false;                      // side_by_side, brush
   float strength = 1.0f;
   float value = 0.0f;                     // mix
   float radius = 0.05f;

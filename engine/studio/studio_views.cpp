@@ -70,6 +70,7 @@ StudioViews::Drawn StudioViews::drawn_key(ViewId view, const Studio& studio) con
     d.selected = studio.settings.selected_unit;
     d.hovered = studio.hovered_unit();
     d.order = atlas_order_;
+    d.columns = grid_style.columns;
   } else {
     d.unit = view == ViewId::kInspector ? studio.settings.selected_unit : shown_unit(studio);
     d.side = view == ViewId::kViewport && side_by_side(studio);
@@ -77,13 +78,19 @@ StudioViews::Drawn StudioViews::drawn_key(ViewId view, const Studio& studio) con
   return d;
 }
 
-std::optional<int> StudioViews::unit_at(float x, float y) const {
+std::optional<render::AtlasGrid> StudioViews::shown_grid() const {
   const ViewLayout& l = layouts_[int(ViewId::kFeatureGrid)];
   if (!atlas_ || l.width <= 0) return std::nullopt;
-  const auto grid = render::AtlasGrid::make(atlas_->count(), render::Rect{0, 0, float(l.width), float(l.height)},
-                                            grid_style);
-  const auto cell = grid.map_at(x, y);
-  if (!cell || *cell >= atlas_order_.size()) return std::nullopt;
+  render::AtlasStyle style = grid_style;
+  style.columns = atlas_columns_;  // as drawn, not as asked for the next frame
+  return render::AtlasGrid::make(atlas_->count(), render::Rect{0, 0, float(l.width), float(l.height)}, style);
+}
+
+std::optional<int> StudioViews::unit_at(float x, float y) const {
+  const auto grid = shown_grid();
+  if (!grid) return std::nullopt;
+  const auto cell = grid->map_at(x, y);
+  if (!cell || *cell >= atlas_order_.size() || atlas_order_[*cell] < 0) return std::nullopt;  // a blank cell
   return atlas_order_[*cell];
 }
 
@@ -112,7 +119,7 @@ void StudioViews::upload_frame(render::Frame& frame, Studio& studio) {
   if (studio.view(ViewId::kFeatureGrid).width <= 0 || f->channels <= 0) return;
   std::vector<int> order;
   for (int u : grid_order_)
-    if (u >= 0 && u < f->channels) order.push_back(u);
+    if (u == kBlankCell || (u >= 0 && u < f->channels)) order.push_back(u);
   if (!grid_order_set_) {
     order.resize(std::size_t(f->channels));
     std::iota(order.begin(), order.end(), 0);
@@ -132,6 +139,13 @@ void StudioViews::upload_frame(render::Frame& frame, Studio& studio) {
   if (new_frame || order != atlas_order_) {
     atlas_order_ = order;
     for (std::size_t cell = 0; cell < order.size(); ++cell) {
+      if (order[cell] < 0) {
+        // A header or padding cell: flat, and the panel paints over it.
+        blank_.assign(plane, 0.0f);
+        atlas_->set_map(std::uint32_t(cell), blank_);
+        atlas_->set_range(std::uint32_t(cell), 0.0f, 1.0f);
+        continue;
+      }
       const float* map = f->activations.data() + plane * std::size_t(order[cell]);
       atlas_->set_map(std::uint32_t(cell), std::span<const float>(map, plane));
       // Each unit on its own scale from 0, as dissection figures show them.
@@ -203,6 +217,7 @@ void StudioViews::record(render::Frame& frame, Studio& studio) {
       target->begin(frame.cmd(), kClear);
       if (atlas_ && studio.frame()) {
         render::AtlasStyle style = grid_style;
+        atlas_columns_ = style.columns;
         auto cell_of = [&](int unit) -> std::optional<std::uint32_t> {
           auto it = std::find(atlas_order_.begin(), atlas_order_.end(), unit);
           if (unit < 0 || it == atlas_order_.end()) return std::nullopt;

@@ -12,6 +12,7 @@
 #include <imgui.h>
 
 #include "engine/studio/studio.h"
+#include "engine/studio/unit_grid.h"
 #include "render/feature_atlas.h"
 #include "render/offscreen_target.h"
 #include "render/painter.h"
@@ -40,13 +41,19 @@ class StudioViews {
   }
 
   // The feature grid: which units the cells show, in order (set by the feature-map panel; until
-  // then every unit in index order), and hit-testing in view pixels.
-  void set_grid_order(std::vector<int> units) {
+  // then every unit in index order; kBlankCell entries show none), the columns (0: square-ish),
+  // and hit-testing in view pixels.
+  void set_grid_order(std::vector<int> units, std::uint32_t columns = 0) {
     grid_order_ = std::move(units);
     grid_order_set_ = true;
+    grid_style.columns = columns;
   }
   const std::vector<int>& grid_order() const { return grid_order_; }
   std::optional<int> unit_at(float x, float y) const;
+  // What the grid texture shows now (it lags set_grid_order by a frame): the units by cell and
+  // the cells' layout in view pixels, for drawing over the image.
+  const std::vector<int>& shown_order() const { return atlas_order_; }
+  std::optional<render::AtlasGrid> shown_grid() const;
   render::AtlasStyle grid_style;
 
   // Records uploads of the studio's frame and renders every view requested this frame (outside
@@ -72,6 +79,7 @@ class StudioViews {
     std::uint64_t serial = 0;
     int unit = -3, selected = -3, hovered = -3;
     int width = 0, height = 0;
+    std::uint32_t columns = 0;
     const void* dissection = nullptr;
     bool side = false;
     std::vector<int> order;
@@ -89,9 +97,11 @@ class StudioViews {
   std::vector<int> grid_order_;
   bool grid_order_set_ = false;
   std::vector<int> atlas_order_;  // what the atlas holds now
+  std::uint32_t atlas_columns_ = 0;  // the columns it was drawn with
   std::uint64_t uploaded_serial_ = 0;
   int map_unit_ = -2;
   std::vector<float> map_values_;
+  std::vector<float> blank_;  // a flat map for blank grid cells
   std::vector<std::uint8_t> rgba_;
 };
 

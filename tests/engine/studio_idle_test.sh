@@ -12,7 +12,7 @@ for tool in Xvfb openbox xdotool; do
 done
 rm -rf "$scratch"
 mkdir -p "$scratch"
-export UNITSCOPE_CONFIG_DIR="$scratch/config" UNITSCOPE_CACHE_DIR="$scratch/cache"
+export UNITSCOPE_CONFIG_DIR="$scratch/config" UNITSCOPE_CACHE_DIR="$scratch/cache" UNITSCOPE_OUTPUT_DIR="$scratch/output"
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT

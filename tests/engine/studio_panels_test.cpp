@@ -19,7 +19,9 @@
 #include "engine/panels/ablation_panel.h"
 #include "engine/panels/dissection_panel.h"
 #include "engine/studio/image_cache.h"
+#include "engine/studio/demo_assets.h"
 #include "engine/studio/studio.h"
+#include "engine/studio/studio_dissection.h"
 #include "engine/panels/unit_inspector_panel.h"
 #include "render/context.h"
 #include "test_paths.h"
@@ -87,6 +89,34 @@ int images_drawn(const char* window) {
 }  // namespace
 
 TEST_SUITE("studio") {
+
+TEST_CASE("each set of dissection options has its own cache folder, so a small run never replaces a full one") {
+  StudioDissectionRequest full;
+  full.out = "/cache/model/layer";
+  CHECK(studio_dissection_out(full) == "/cache/model/layer/pnas");
+  StudioDissectionRequest small = full;
+  small.limit = 40;
+  CHECK(studio_dissection_out(small) == "/cache/model/layer/pnas-n40");
+  StudioDissectionRequest lite = small;
+  lite.convention = analysis::Convention::kNetDissectLite;
+  CHECK(studio_dissection_variant(lite) == "netdissect-lite-n40");
+  StudioDissectionRequest demo = full;
+  demo.dataset = demo_root() / "demo" / "world";  // what a run on the default dataset resolves to
+  CHECK(studio_dissection_variant(demo) == "pnas");
+  StudioDissectionRequest other = full;
+  other.dataset = "/data/broden";
+  const std::string variant = studio_dissection_variant(other);
+  CHECK(variant.rfind("pnas-d", 0) == 0);
+  other.dataset = "/data/broden2";
+  CHECK(studio_dissection_variant(other) != variant);
+  StudioDissectionRequest gan = full;
+  gan.generator = true;
+  CHECK(studio_dissection_variant(gan) == "pnas");
+  gan.limit = kDefaultGanSamples;
+  CHECK(studio_dissection_variant(gan) == "pnas");
+  gan.limit = 200;
+  CHECK(studio_dissection_variant(gan) == "pnas-s200");
+}
 
 TEST_CASE("the dissection and inspector and ablation panels run their jobs and share the results") {
   const auto scratch = test::scratch_dir("studio_panels");

@@ -1,17 +1,27 @@
 // Checks a studio screenshot (PNG plus the PNG.json the studio writes beside it): not blank, every
-// named window present with a title bar and text in it, and the unit mask's outline drawn inside
-// the viewport's image and nowhere else in the viewport window.
-// Usage: studio_screenshot_check SHOT.png [--expect-mask] [--window TITLE]...
+// named window present with a title bar and text in it, the unit mask's outline drawn inside the
+// viewport's image and nowhere else in the viewport window, and the panels' layout.
+// Usage: studio_screenshot_check SHOT.png|STATE.json [--expect-mask] [--window TITLE]...
+//          [--expect-layout W H] [--expect-default] [--customised yes|no] [--expect-rect TITLE X Y W H]...
+//   --expect-layout W H  a W x H window; all nine panels inside it below the menu bar, none overlapping
+//                        another, none too small to use
+//   --expect-default     every panel exactly where the default layout for that size puts it
+//   --customised yes|no  whether the studio holds the layout for the user's
+//   --expect-rect ...    one panel's rectangle, within a pixel
+//   --fit TITLE          nothing in that window runs past its right edge (the sidecar's "overflow")
 #include <nlohmann/json.hpp>
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "analysis/data/image.h"
+#include "engine/app/studio_layout.h"
 
 namespace {
 
@@ -37,26 +47,73 @@ Box box_of(const nlohmann::json& r, const Image& img) {
 // The mask outline's colour (OverlayStyle's default outline: 1, 0.85, 0.2).
 bool outline(const std::uint8_t* p) { return p[0] > 215 && p[1] > 170 && p[1] < 240 && p[2] < 110; }
 
+using unitscope::engine::LayoutRect;
+
+struct LayoutExpectations {
+  int width = 0, height = 0;  // --expect-layout; 0: not checked
+  bool exact_default = false;
+  std::string customised;     // "yes", "no" or "" (not checked)
+  std::vector<std::pair<std::string, LayoutRect>> rects;
+};
+
+LayoutRect rect_of(const nlohmann::json& r) { return {r[0], r[1], r[2], r[3]}; }
+
+std::string text_of(const LayoutRect& r) {
+  char s[96];
+  std::snprintf(s, sizeof s, "(%g, %g, %g x %g)", r.x, r.y, r.w, r.h);
+  return s;
+}
+
+// Smaller than this, a panel shows too little of its controls to use: a fitted layout stays above.
+constexpr float kUsableWidth = 120.0f, kUsableHeight = 100.0f;
+
+void check_layout(const nlohmann::json& meta, const LayoutExpectations& want) {
+  namespace layout = unitscope::engine;
+  const nlohmann::json& windows = meta["windows"];
+  if (!want.customised.empty()) {
+    const bool customised = meta["layout"]["customised"];
+    expect(customised == (want.customised == "yes"), std::string("layout customised: ") + (customised ? "yes" : "no"));
+  }
+  for (const auto& [title, r] : want.rects) {
+    const bool ok = windows.contains(title) && layout::nearly_equal(rect_of(windows[title]), r, 1.0f);
+    expect(ok, "window '" + title + "' at " + text_of(r) +
+                   (windows.contains(title) ? ": it is at " + text_of(rect_of(windows[title])) : ": missing"));
+  }
+  if (want.width <= 0) return;
+  const float w = meta["display"][0], h = meta["display"][1];
+  expect(w == float(want.width) && h == float(want.height),
+         "display " + std::to_string(int(w)) + "x" + std::to_string(int(h)) + ", expected " +
+             std::to_string(want.width) + "x" + std::to_string(want.height));
+  const LayoutRect area = rect_of(meta["layout"]["work_area"]);
+  expect(area.y > 0 && area.y < 40 && area.w == w && area.bottom() == h, "work area below the menu bar " + text_of(area));
+  const layout::PanelRects defaults = layout::default_layout(area);
+  std::vector<std::pair<std::string, LayoutRect>> panels;
+  for (std::size_t i = 0; i < layout::kPanelCount; ++i) {
+    const std::string title = layout::panel_titles()[i];
+    if (!windows.contains(title)) {
+      expect(false, "panel '" + title + "' present");
+      continue;
+    }
+    const LayoutRect r = rect_of(windows[title]);
+    panels.push_back({title, r});
+    expect(layout::contains(area, r, 0.5f), "panel '" + title + "' " + text_of(r) + " inside " + text_of(area));
+    expect(r.w >= kUsableWidth && r.h >= kUsableHeight, "panel '" + title + "' " + text_of(r) + " big enough to use");
+    if (want.exact_default)
+      expect(layout::nearly_equal(r, defaults[i], 0.5f),
+             "panel '" + title + "' " + text_of(r) + " at its default " + text_of(defaults[i]));
+  }
+  for (std::size_t i = 0; i < panels.size(); ++i)
+    for (std::size_t j = i + 1; j < panels.size(); ++j)
+      expect(!layout::overlaps(panels[i].second, panels[j].second, 0.5f),
+             "'" + panels[i].first + "' " + text_of(panels[i].second) + " and '" + panels[j].first + "' " +
+                 text_of(panels[j].second) + " do not overlap");
+}
+
 }  // namespace
 
-int main(int argc, char** argv) {
-  if (argc < 2) {
-    std::fprintf(stderr, "usage: %s SHOT.png [--expect-mask] [--window TITLE]...\n", argv[0]);
-    return 2;
-  }
-  const std::string png = argv[1];
-  bool expect_mask = false;
-  std::vector<std::string> windows;
-  for (int i = 2; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (a == "--expect-mask") expect_mask = true;
-    if (a == "--window" && i + 1 < argc) windows.push_back(argv[++i]);
-  }
-  const Image img = unitscope::analysis::read_image(png, 3);
-  std::ifstream in(png + ".json");
-  nlohmann::json meta;
-  in >> meta;
-
+// The pixels: not blank, each named window's title drawn, and the mask where it belongs.
+void check_pixels(const Image& img, const nlohmann::json& meta, const std::vector<std::string>& windows,
+                  bool expect_mask) {
   // Not blank: many colours and real contrast.
   std::set<std::uint32_t> colours;
   double sum = 0, sum2 = 0;
@@ -108,5 +165,68 @@ int main(int argc, char** argv) {
     expect(inside < area / 2, "the mask does not cover the whole image");
     expect(outside == 0, "no outline outside the image (" + std::to_string(outside) + " pixels)");
   }
+}
+
+// A control or label laid out past a window's right edge is cut there: the studio records by how much.
+void check_fit(const nlohmann::json& meta, const std::vector<std::string>& titles) {
+  for (const std::string& title : titles) {
+    if (!meta.contains("overflow") || !meta["overflow"].contains(title)) {
+      expect(false, "window '" + title + "' has an overflow entry");
+      continue;
+    }
+    const float px = meta["overflow"][title];
+    expect(px <= 0.5f, "window '" + title + "' contents fit its width (" + std::to_string(px) + " px over)");
+  }
+}
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::fprintf(stderr, "usage: %s SHOT.png|STATE.json [--expect-mask] [--window TITLE]... [--expect-layout W H] "
+                 "[--expect-default] [--customised yes|no] [--expect-rect TITLE X Y W H]... [--fit TITLE]...\n",
+                 argv[0]);
+    return 2;
+  }
+  const std::string shot = argv[1];
+  // A .json alone (a live studio's --state-file) has no pixels: only its layout is checked.
+  const bool json_only = shot.size() > 5 && shot.compare(shot.size() - 5, 5, ".json") == 0;
+  bool expect_mask = false;
+  std::vector<std::string> windows, fit;
+  LayoutExpectations layout;
+  for (int i = 2; i < argc; ++i) {
+    const std::string a = argv[i];
+    const int left = argc - 1 - i;
+    if (a == "--expect-mask") {
+      expect_mask = true;
+    } else if (a == "--window" && left >= 1) {
+      windows.push_back(argv[++i]);
+    } else if (a == "--fit" && left >= 1) {
+      fit.push_back(argv[++i]);
+    } else if (a == "--expect-layout" && left >= 2) {
+      layout.width = std::atoi(argv[i + 1]);
+      layout.height = std::atoi(argv[i + 2]);
+      i += 2;
+    } else if (a == "--expect-default") {
+      layout.exact_default = true;
+    } else if (a == "--customised" && left >= 1) {
+      layout.customised = argv[++i];
+    } else if (a == "--expect-rect" && left >= 5) {
+      layout.rects.push_back({argv[i + 1], {std::strtof(argv[i + 2], nullptr), std::strtof(argv[i + 3], nullptr),
+                                            std::strtof(argv[i + 4], nullptr), std::strtof(argv[i + 5], nullptr)}});
+      i += 5;
+    } else {
+      std::fprintf(stderr, "%s: unknown or incomplete option %s\n", argv[0], a.c_str());
+      return 2;
+    }
+  }
+  std::ifstream in(json_only ? shot : shot + ".json");
+  nlohmann::json meta;
+  in >> meta;
+  if (json_only && (expect_mask || !windows.empty())) {
+    std::fprintf(stderr, "%s: --expect-mask and --window need the screenshot's pixels\n", argv[0]);
+    return 2;
+  }
+  if (!json_only) check_pixels(unitscope::analysis::read_image(shot, 3), meta, windows, expect_mask);
+  check_layout(meta, layout);
+  check_fit(meta, fit);
   return failures ? 1 : 0;
 }

@@ -50,7 +50,8 @@ const char* kFull = R"({
     {"at": 6, "side_by_side": true},
     {"at": 7, "source": "folder", "path": "/images", "index": 12},
     {"at": 7.5, "source": "broden", "path": "/broden"},
-    {"at": 8, "source": "video", "path": "/v.mp4", "index": 30}
+    {"at": 8, "source": "video", "path": "/v.mp4", "index": 30},
+    {"at": 8.5, "brush": true}
   ]
 })";
 
@@ -65,7 +66,7 @@ TEST_SUITE("scripts") {
     CHECK(s.fps == 25);
     CHECK(s.duration == 12.0);
     CHECK(s.frame_count() == 300);
-    REQUIRE(s.events.size() == 17);
+    REQUIRE(s.events.size() == 18);
     for (std::size_t i = 1; i < s.events.size(); ++i) CHECK(s.events[i - 1].at <= s.events[i].at);
     CHECK(s.events.back().action == ScriptAction::kCaption);
     CHECK(s.events.back().index == 0);
@@ -86,12 +87,12 @@ TEST_SUITE("scripts") {
     CHECK(s.events[2].action == ScriptAction::kLayer);
     CHECK(s.events[2].layer == "features.24");
     CHECK(s.events[3].action == ScriptAction::kSelectUnit);
-    CHECK(s.events[3].unit == 17);
+    CHECK(s.events[3].unit == 16);  // scripts count from 1, the studio from 0 inside
     CHECK(s.events[4].action == ScriptAction::kSelectConcept);
     CHECK(s.events[4].concept_name == "boat");
     const auto& toggle = s.events[5];
     CHECK(toggle.action == ScriptAction::kToggle);
-    CHECK(toggle.units == std::vector<int>{3, 5, 8});
+    CHECK(toggle.units == std::vector<int>{2, 4, 7});
     CHECK(toggle.on);
     CHECK(toggle.strength == 2.5f);
     const auto& tc = s.events[6];
@@ -127,6 +128,8 @@ TEST_SUITE("scripts") {
     CHECK(s.events[14].source == SourceKind::kBroden);
     CHECK(s.events[15].source == SourceKind::kVideo);
     CHECK(s.events[15].index_a == 30);
+    CHECK(s.events[16].action == ScriptAction::kBrush);
+    CHECK(s.events[16].flag);
   }
 
   TEST_CASE("defaults are 1280x720 at 30 fps until the last event ends plus a second") {
@@ -165,11 +168,11 @@ TEST_SUITE("scripts") {
 
   TEST_CASE("events_for_frames puts each event on exactly one frame: the rounded at times fps") {
     const auto s = parse_script(R"({"fps": 10, "events": [
-        {"at": 0, "select_unit": 0},
-        {"at": 0.149, "select_unit": 1},
-        {"at": 0.16, "select_unit": 2},
-        {"at": 0.2, "select_unit": 3},
-        {"at": 1.0, "select_unit": 4}]})",
+        {"at": 0, "select_unit": 1},
+        {"at": 0.149, "select_unit": 2},
+        {"at": 0.16, "select_unit": 3},
+        {"at": 0.2, "select_unit": 4},
+        {"at": 1.0, "select_unit": 5}]})",
                                 "f.json");
     CHECK(events_for_frames(s, 0, 1).size() == 1);
     REQUIRE(events_for_frames(s, 1, 2).size() == 1);
@@ -194,7 +197,8 @@ TEST_SUITE("scripts") {
                                 "active.json");
     REQUIRE(s.events.size() == 2);
     CHECK(s.events[0].unit == kMostActiveUnit);
-    CHECK(s.events[1].unit == 7);
+    CHECK(s.events[1].unit == 6);
+    CHECK(contains(error_of(R"({"events": [{"at": 0, "select_unit": 0}]})"), "events[0].select_unit"));
     CHECK(contains(error_of(R"({"events": [{"at": 0, "select_unit": "busiest"}]})"), "events[0].select_unit"));
   }
 
@@ -257,6 +261,15 @@ TEST_SUITE("scripts") {
     CHECK(contains(e, "events[1].mix"));
     e = error_of(with_event(R"({"at": 1, "toggle_concept": {"units": 3}})"));
     CHECK(contains(e, "events[1].toggle_concept.concept"));
+  }
+
+  TEST_CASE("reset_layout takes true, and nothing else") {
+    const auto s = parse_script(with_event(R"({"at": 0.5, "reset_layout": true})"), "talk.json");
+    REQUIRE(s.events.size() == 2);
+    CHECK(s.events[1].action == ScriptAction::kResetLayout);
+    CHECK(contains(error_of(with_event(R"({"at": 1, "reset_layout": false})")), "events[1].reset_layout"));
+    CHECK(contains(error_of(with_event(R"({"at": 1, "reset_layout": true, "duration": 2})")),
+                   "events[1].duration: unknown key"));
   }
 
   TEST_CASE("errors in the script as a whole name the file and the key") {

@@ -1,6 +1,7 @@
 #!/bin/sh
 # The studio end to end. Usage: studio_test.sh MODE UNITSCOPE CHECKER SCRATCH FIXTURES [DISSECTION]
-#   screenshot: under Xvfb, a scripted sequence; the screenshot must show every panel and the mask.
+#   screenshot: under Xvfb, a scripted sequence; the screenshot must show every panel and the mask,
+#               and (classifier and GAN) no panel's contents cut at its right edge.
 #   layout:     selections and the window layout are saved on exit and restored by the next run.
 #   record:     `unitscope record` twice gives byte-identical frames (PNG) and files (MP4).
 set -eu
@@ -8,7 +9,7 @@ mode=$1 unitscope=$2 check=$3 scratch=$4 fixtures=$5 dissection=${6:-}
 xvfb() { xvfb-run -a -s "-screen 0 1280x720x24" "$@"; }
 rm -rf "$scratch"
 mkdir -p "$scratch"
-export UNITSCOPE_CONFIG_DIR="$scratch/config" UNITSCOPE_CACHE_DIR="$scratch/cache"
+export UNITSCOPE_CONFIG_DIR="$scratch/config" UNITSCOPE_CACHE_DIR="$scratch/cache" UNITSCOPE_OUTPUT_DIR="$scratch/output"
 case $mode in
 screenshot)
   xvfb "$unitscope" --forget --frames 45 --script "$fixtures/studio_smoke.json" --dissection "$dissection" \
@@ -17,6 +18,16 @@ screenshot)
     --window Viewport --window "Feature maps" --window "Unit inspector" --window "Dissection pass" \
     --window "Ablation curves" --window Record
   grep -q '"toggles": 3' "$scratch/shot.png.json"
+  # Nothing cut at the right edge at 1280x720, for the classifier and for the GAN (its own Source,
+  # Toggles and layer list). Feature maps is left out: its header is being reworked elsewhere.
+  fits() {
+    "$check" "$1" --fit Source --fit "Model and layer" --fit Toggles --fit Viewport --fit "Unit inspector" \
+      --fit "Dissection pass" --fit "Ablation curves" --fit Record
+  }
+  fits "$scratch/shot.png"
+  xvfb "$unitscope" --forget --frames 30 --script "$fixtures/studio_gan_fit.json" --dissection "$dissection" \
+    --screenshot "$scratch/gan.png"
+  fits "$scratch/gan.png"
   echo "studio screenshot checked"
   ;;
 layout)
