@@ -57,6 +57,17 @@ std::string table_html(const GanInterventionRun& run, const std::string& title,
 
 std::string pair_stem(const GanPaintPair& pair) { return "pair_" + std::to_string(pair.sample); }
 
+// A table action's files: report.html, its CSV (a header and rows) and intervention.json.
+void write_table_action(const std::filesystem::path& dir, const std::string& html, const std::string& csv_name,
+                        const std::vector<std::vector<std::string>>& csv_rows, const std::string& json_text) {
+  std::filesystem::create_directories(dir);
+  std::ostringstream csv;
+  for (const auto& row : csv_rows) write_csv_record(csv, row);
+  write_file_atomic(dir / "report.html", html);
+  write_file_atomic(dir / csv_name, csv.str());
+  write_file_atomic(dir / "intervention.json", json_text);
+}
+
 }  // namespace
 
 // ---- ablate ---------------------------------------------------------------------------------
@@ -88,16 +99,10 @@ std::string gan_ablation_html(const GanAblationResult& r) {
 }
 
 void write_gan_ablation(const std::filesystem::path& dir, const GanAblationResult& r) {
-  std::filesystem::create_directories(dir);
-  std::ostringstream csv;
-  write_csv_record(csv, {"units", "removed", "others_kept"});
-  for (const auto& p : r.effect.points) {
-    write_csv_record(
-        csv, {std::to_string(p.units), std::to_string(p.removed), std::to_string(p.others_kept)});
-  }
-  write_file_atomic(dir / "report.html", gan_ablation_html(r));
-  write_file_atomic(dir / "ablation.csv", csv.str());
-  write_file_atomic(dir / "intervention.json", gan_ablation_json(r));
+  std::vector<std::vector<std::string>> rows = {{"units", "removed", "others_kept"}};
+  for (const auto& p : r.effect.points)
+    rows.push_back({std::to_string(p.units), std::to_string(p.removed), std::to_string(p.others_kept)});
+  write_table_action(dir, gan_ablation_html(r), "ablation.csv", rows, gan_ablation_json(r));
 }
 
 // ---- insert ---------------------------------------------------------------------------------
@@ -132,15 +137,10 @@ std::string gan_insertion_html(const GanInsertionResult& r) {
 }
 
 void write_gan_insertion(const std::filesystem::path& dir, const GanInsertionResult& r) {
-  std::filesystem::create_directories(dir);
-  std::ostringstream csv;
-  write_csv_record(csv, {"context", "trials", "added"});
-  for (const auto& c : r.effect.contexts) {
-    write_csv_record(csv, {c.context, std::to_string(c.trials), std::to_string(c.added)});
-  }
-  write_file_atomic(dir / "report.html", gan_insertion_html(r));
-  write_file_atomic(dir / "insertion.csv", csv.str());
-  write_file_atomic(dir / "intervention.json", gan_insertion_json(r));
+  std::vector<std::vector<std::string>> rows = {{"context", "trials", "added"}};
+  for (const auto& c : r.effect.contexts)
+    rows.push_back({c.context, std::to_string(c.trials), std::to_string(c.added)});
+  write_table_action(dir, gan_insertion_html(r), "insertion.csv", rows, gan_insertion_json(r));
 }
 
 // ---- paint ----------------------------------------------------------------------------------

@@ -224,11 +224,10 @@ void run(const DissectCommandOptions& o) {
   options.dataset = o.dataset.empty() ? demo_dataset() : std::filesystem::path(o.dataset);
   options.split = o.split;
   options.limit = o.limit;
-  const auto result =
-      run_with_progress("dissect", [&](analysis::DissectProgress& progress, std::stop_token stop) {
-        return analysis::dissect(options, progress, stop);
-      });
-  print_summary(result, o.run.out, o.run.no_report);
+  print_summary(run_with_progress("dissect", [&](analysis::DissectProgress& progress, std::stop_token stop) {
+                  return analysis::dissect(options, progress, stop);
+                }),
+                o.run.out, o.run.no_report);
 }
 
 void run_gan(const GanDissectCommandOptions& o) {
@@ -237,11 +236,10 @@ void run_gan(const GanDissectCommandOptions& o) {
   options.segmenter = {o.segmenter, {}, 1};
   options.samples = o.samples;
   options.seed = o.latent_seed;
-  const auto result =
-      run_with_progress("gan-dissect", [&](analysis::DissectProgress& progress, std::stop_token stop) {
-        return analysis::gan_dissect(options, progress, stop);
-      });
-  print_summary(result, o.run.out, o.run.no_report);
+  const DissectJob job = [&](analysis::DissectProgress& progress, std::stop_token stop) {
+    return analysis::gan_dissect(options, progress, stop);
+  };
+  print_summary(run_with_progress("gan-dissect", job), o.run.out, o.run.no_report);
 }
 
 // --model and the options of DissectRunOptions; `what` names the images ("images", "samples").
