@@ -4,6 +4,7 @@
 #               and (classifier and GAN) no panel's contents cut at its right edge.
 #   layout:     selections and the window layout are saved on exit and restored by the next run.
 #   record:     `unitscope record` twice gives byte-identical frames (PNG) and files (MP4).
+#   stray:      a session writes nothing into the launch folder or HOME, only its own folders.
 set -eu
 mode=$1 unitscope=$2 check=$3 scratch=$4 fixtures=$5 dissection=${6:-}
 xvfb() { xvfb-run -a -s "-screen 0 1280x720x24" "$@"; }
@@ -41,6 +42,24 @@ layout)
   grep -q "\"selected_unit\": $unit," "$scratch/second.png.json"
   grep -q '\[Window\]\[Viewport\]' "$scratch/config/imgui.ini"
   echo "layout and selection restored (unit $unit)"
+  ;;
+stray)
+  # Launched from a folder of its own with a HOME of its own: after a scripted session (model,
+  # layer, selection, toggles) and a clean exit, both must still be empty; what it keeps goes to
+  # the config, cache and output folders. (Mesa's own shader cache, the driver's, is not ours.)
+  mkdir -p "$scratch/cwd" "$scratch/home"
+  (cd "$scratch/cwd" && HOME="$scratch/home" xvfb "$unitscope" --frames 20 --script "$fixtures/studio_smoke.json" \
+    --dissection "$dissection" --screenshot "$scratch/shot.png")
+  stray=$(find "$scratch/cwd" "$scratch/home" -mindepth 1 -not -path "$scratch/home/.cache" \
+    -not -path "$scratch/home/.cache/mesa_shader_cache*")
+  if [ -n "$stray" ]; then
+    echo "the studio wrote outside its folders:" >&2
+    echo "$stray" >&2
+    exit 1
+  fi
+  test -s "$scratch/config/imgui.ini"
+  test -s "$scratch/config/studio.json"
+  echo "no file outside the config, cache and output folders"
   ;;
 record)
   for run in a b; do
