@@ -7,24 +7,12 @@ set -euo pipefail
 unitscope=$1 scratch=$2 seconds=${3:-10}
 # Issue 25 asks under 10% visible and under 2% minimised; issue 18 under 5% minimised.
 visible_limit=10 minimised_limit=2
-for tool in Xvfb openbox xdotool; do
-  command -v $tool >/dev/null || { echo "studio_idle_test: $tool is missing (tools/setup.sh installs it)" >&2; exit 1; }
-done
 rm -rf "$scratch"
 mkdir -p "$scratch"
 export UNITSCOPE_CONFIG_DIR="$scratch/config" UNITSCOPE_CACHE_DIR="$scratch/cache" UNITSCOPE_OUTPUT_DIR="$scratch/output"
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
-trap cleanup EXIT
 
-# A display of our own, named by Xvfb itself so parallel tests never collide.
-exec {fd}<> <(:)
-Xvfb -displayfd $fd -screen 0 1280x720x24 -nolisten tcp >"$scratch/xvfb.log" 2>&1 &
-pids+=($!)
-read -r -t 20 -u $fd display || { echo "studio_idle_test: Xvfb did not start" >&2; cat "$scratch/xvfb.log" >&2; exit 1; }
-export DISPLAY=:$display
-openbox >"$scratch/openbox.log" 2>&1 &
-pids+=($!)
+source "$(dirname "$0")/xvfb_session.sh"
+start_desktop studio_idle_test "$scratch" 1280x720
 
 "$unitscope" >"$scratch/studio.log" 2>&1 &
 studio=$!

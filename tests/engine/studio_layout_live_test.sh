@@ -9,16 +9,10 @@
 # brings the default back.
 set -euo pipefail
 unitscope=$1 check=$2 scratch=$3
-for tool in Xvfb openbox xdotool jq; do
-  command -v $tool >/dev/null || { echo "studio_layout_live_test: $tool is missing (tools/setup.sh installs it)" >&2; exit 1; }
-done
 rm -rf "$scratch"
 mkdir -p "$scratch"
 export UNITSCOPE_CONFIG_DIR="$scratch/config" UNITSCOPE_CACHE_DIR="$scratch/cache"
 state=$scratch/state.json
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
-trap cleanup EXIT
 fail() {
   echo "studio_layout_live_test: $*" >&2
   echo "--- state" >&2; cat "$state" >&2 2>/dev/null || true
@@ -26,15 +20,8 @@ fail() {
   exit 1
 }
 
-# A display of our own, named by Xvfb itself so parallel tests never collide; bigger than any
-# window size below.
-exec {fd}<> <(:)
-Xvfb -displayfd $fd -screen 0 2560x1440x24 -nolisten tcp >"$scratch/xvfb.log" 2>&1 &
-pids+=($!)
-read -r -t 20 -u $fd display || { echo "studio_layout_live_test: Xvfb did not start" >&2; cat "$scratch/xvfb.log" >&2; exit 1; }
-export DISPLAY=:$display
-openbox >"$scratch/openbox.log" 2>&1 &
-pids+=($!)
+source "$(dirname "$0")/xvfb_session.sh"
+start_desktop studio_layout_live_test "$scratch" 2560x1440
 
 "$unitscope" --width 1280 --height 720 --state-file "$state" >"$scratch/studio.log" 2>&1 &
 studio=$!

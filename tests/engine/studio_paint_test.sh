@@ -12,16 +12,10 @@ unitscope=$1 fixtures=$2 dissection=$3 scratch=$4
 kSteps=24 kStepSeconds=0.1
 # Frames draw on input, so most moves give a point; under load a few frames may take two moves.
 kMinPoints=$((kSteps / 3))
-for tool in Xvfb openbox xdotool jq; do
-  command -v $tool >/dev/null || { echo "studio_paint_test: $tool is missing (tools/setup.sh installs it)" >&2; exit 1; }
-done
 rm -rf "$scratch"
 mkdir -p "$scratch"
 export UNITSCOPE_CONFIG_DIR="$scratch/config" UNITSCOPE_CACHE_DIR="$scratch/cache"
 state=$scratch/state.json
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
-trap cleanup EXIT
 fail() {
   echo "studio_paint_test: $*" >&2
   echo "--- state" >&2; cat "$state" >&2 2>/dev/null || true
@@ -29,14 +23,8 @@ fail() {
   exit 1
 }
 
-# A display of our own, named by Xvfb itself so parallel tests never collide.
-exec {fd}<> <(:)
-Xvfb -displayfd $fd -screen 0 1280x720x24 -nolisten tcp >"$scratch/xvfb.log" 2>&1 &
-pids+=($!)
-read -r -t 20 -u $fd display || { echo "studio_paint_test: Xvfb did not start" >&2; cat "$scratch/xvfb.log" >&2; exit 1; }
-export DISPLAY=:$display
-openbox >"$scratch/openbox.log" 2>&1 &
-pids+=($!)
+source "$(dirname "$0")/xvfb_session.sh"
+start_desktop studio_paint_test "$scratch" 1280x720
 
 "$unitscope" --forget --model demo:gan --dissection "$dissection" --script "$fixtures/studio_paint.json" \
   --state-file "$state" >"$scratch/studio.log" 2>&1 &
