@@ -22,9 +22,9 @@
 #include "analysis/data/file_write.h"
 #include "analysis/data/unit_numbering.h"
 #include "analysis/model/model.h"
-#include "analysis/dissect/tally_kernels.h"
-#include "analysis/dissect/unit_thresholds.h"
-#include "analysis/dissect/upsample.h"
+#include "analysis/stats/tally_kernels.h"
+#include "analysis/stats/unit_thresholds.h"
+#include "analysis/stats/upsample.h"
 
 namespace unitscope::analysis {
 namespace dissect_internal {

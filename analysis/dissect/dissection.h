@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "analysis/dissect/iou_tally.h"
+#include "analysis/stats/iou_tally.h"
 #include "analysis/model/model_spec.h"
 
 namespace unitscope::analysis {

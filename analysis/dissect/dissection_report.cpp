@@ -9,7 +9,7 @@
 
 #include "analysis/data/error.h"
 #include "analysis/data/unit_numbering.h"
-#include "analysis/dissect/upsample.h"
+#include "analysis/stats/upsample.h"
 
 namespace unitscope::analysis {
 

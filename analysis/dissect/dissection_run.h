@@ -21,8 +21,8 @@
 #include "analysis/dissect/dissection.h"
 #include "analysis/dissect/dissection_report.h"
 #include "analysis/dissect/dissection_state.h"
-#include "analysis/dissect/threshold_band.h"
-#include "analysis/dissect/upsample.h"
+#include "analysis/stats/threshold_band.h"
+#include "analysis/stats/upsample.h"
 #include "analysis/model/model.h"
 
 namespace unitscope::analysis::dissect_internal {

@@ -8,9 +8,9 @@
 #include <vector>
 
 #include "analysis/data/checkpoint_file.h"
-#include "analysis/dissect/iou_tally.h"
-#include "analysis/dissect/quantile_sketch.h"
-#include "analysis/dissect/tail_histogram.h"
+#include "analysis/stats/iou_tally.h"
+#include "analysis/stats/quantile_sketch.h"
+#include "analysis/stats/tail_histogram.h"
 
 namespace unitscope::analysis {
 

@@ -12,9 +12,9 @@
 #include "analysis/data/error.h"
 #include "analysis/data/unit_numbering.h"
 #include "analysis/dissect/dissection_run.h"
-#include "analysis/dissect/parallel.h"
-#include "analysis/dissect/tally_kernels.h"
-#include "analysis/dissect/threshold_band.h"
+#include "analysis/stats/parallel.h"
+#include "analysis/stats/tally_kernels.h"
+#include "analysis/stats/threshold_band.h"
 
 namespace unitscope::analysis::dissect_internal {
 

@@ -6,7 +6,7 @@
 #include <cstddef>
 #include <limits>
 
-#include "analysis/dissect/upsample.h"
+#include "analysis/stats/upsample.h"
 
 namespace unitscope::analysis {
 

@@ -18,7 +18,7 @@
 #include "analysis/dissect/dissection.h"
 #include "analysis/dissect/gan_dissection.h"
 #include "analysis/data/error.h"
-#include "analysis/dissect/iou_tally.h"
+#include "analysis/stats/iou_tally.h"
 #include "engine/cli/command_runner.h"
 #include "engine/cli/commands.h"
 #include "engine/studio/demo_assets.h"

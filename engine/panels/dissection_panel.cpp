@@ -14,7 +14,7 @@
 #include "analysis/dissect/dissection.h"
 #include "analysis/dissect/dissection_state.h"
 #include "analysis/data/broden_dataset.h"
-#include "analysis/dissect/iou_tally.h"
+#include "analysis/stats/iou_tally.h"
 #include "engine/studio/demo_assets.h"
 #include "engine/panels/panel_widgets.h"
 #include "engine/studio/studio.h"

@@ -11,7 +11,7 @@
 
 #include "analysis/dissect/dissection_file.h"
 #include "analysis/data/image.h"
-#include "analysis/dissect/iou_tally.h"
+#include "analysis/stats/iou_tally.h"
 #include "analysis/model/live_session.h"
 #include "analysis/dissect/unit_exemplars.h"
 #include "engine/studio/image_cache.h"

@@ -17,7 +17,7 @@
 #include "analysis/dissect/dissection_report.h"
 #include "analysis/data/error.h"
 #include "analysis/data/image.h"
-#include "analysis/dissect/tally_kernels.h"
+#include "analysis/stats/tally_kernels.h"
 #include "broden_fixture.h"
 #include "test_paths.h"
 

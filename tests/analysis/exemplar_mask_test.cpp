@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "analysis/dissect/exemplar_mask.h"
-#include "analysis/dissect/upsample.h"
+#include "analysis/stats/upsample.h"
 
 namespace us = unitscope;
 using us::analysis::Image;

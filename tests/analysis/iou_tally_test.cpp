@@ -13,8 +13,8 @@
 #include "analysis/data/broden_dataset.h"
 #include "analysis/dissect/dissection_report.h"
 #include "analysis/data/error.h"
-#include "analysis/dissect/iou_tally.h"
-#include "analysis/dissect/upsample.h"
+#include "analysis/stats/iou_tally.h"
+#include "analysis/stats/upsample.h"
 
 using namespace unitscope::analysis;
 

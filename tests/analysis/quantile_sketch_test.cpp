@@ -9,8 +9,8 @@
 #include <random>
 #include <vector>
 
-#include "analysis/dissect/quantile_sketch.h"
-#include "analysis/dissect/tail_histogram.h"
+#include "analysis/stats/quantile_sketch.h"
+#include "analysis/stats/tail_histogram.h"
 
 using unitscope::analysis::QuantileBracket;
 using unitscope::analysis::QuantileRefiner;

@@ -19,13 +19,13 @@
 #include <vector>
 
 #include "analysis/data/broden_dataset.h"
-#include "analysis/dissect/iou_tally.h"
+#include "analysis/stats/iou_tally.h"
 #include "analysis/model/model_spec.h"
-#include "analysis/dissect/parallel.h"
-#include "analysis/dissect/tally_kernels.h"
-#include "analysis/dissect/threshold_band.h"
-#include "analysis/dissect/unit_thresholds.h"
-#include "analysis/dissect/upsample.h"
+#include "analysis/stats/parallel.h"
+#include "analysis/stats/tally_kernels.h"
+#include "analysis/stats/threshold_band.h"
+#include "analysis/stats/unit_thresholds.h"
+#include "analysis/stats/upsample.h"
 
 using namespace unitscope::analysis;
 

@@ -1,4 +1,4 @@
-#include "analysis/dissect/tail_histogram.h"
+#include "analysis/stats/tail_histogram.h"
 
 #include <algorithm>
 #include <cmath>

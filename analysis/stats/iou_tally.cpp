@@ -1,4 +1,4 @@
-#include "analysis/dissect/iou_tally.h"
+#include "analysis/stats/iou_tally.h"
 
 #include <algorithm>
 #include <cstring>

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "analysis/dissect/dissection_state.h"
-#include "analysis/dissect/iou_tally.h"
+#include "analysis/stats/iou_tally.h"
 
 namespace unitscope::analysis {
 

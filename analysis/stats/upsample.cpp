@@ -1,4 +1,4 @@
-#include "analysis/dissect/upsample.h"
+#include "analysis/stats/upsample.h"
 
 #include <cassert>
 

@@ -1,4 +1,4 @@
-#include "analysis/dissect/parallel.h"
+#include "analysis/stats/parallel.h"
 
 #include <ATen/Parallel.h>
 

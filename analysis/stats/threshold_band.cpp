@@ -1,4 +1,4 @@
-#include "analysis/dissect/threshold_band.h"
+#include "analysis/stats/threshold_band.h"
 
 #include <cmath>
 #include <limits>
@@ -6,7 +6,7 @@
 #include <string>
 
 #include "analysis/data/byte_io.h"
-#include "analysis/dissect/tally_kernels.h"
+#include "analysis/stats/tally_kernels.h"
 
 namespace unitscope::analysis {
 

@@ -9,8 +9,8 @@
 #include <span>
 #include <vector>
 
-#include "analysis/dissect/iou_tally.h"
-#include "analysis/dissect/tail_histogram.h"
+#include "analysis/stats/iou_tally.h"
+#include "analysis/stats/tail_histogram.h"
 
 namespace unitscope::analysis {
 

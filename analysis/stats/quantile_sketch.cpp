@@ -1,4 +1,4 @@
-#include "analysis/dissect/quantile_sketch.h"
+#include "analysis/stats/quantile_sketch.h"
 
 #include <algorithm>
 #include <cassert>

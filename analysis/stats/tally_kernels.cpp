@@ -1,11 +1,11 @@
-#include "analysis/dissect/tally_kernels.h"
+#include "analysis/stats/tally_kernels.h"
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <vector>
 
-#include "analysis/dissect/upsample.h"
+#include "analysis/stats/upsample.h"
 
 namespace unitscope::analysis {
 

@@ -1,4 +1,4 @@
-#include "analysis/dissect/unit_thresholds.h"
+#include "analysis/stats/unit_thresholds.h"
 
 #include <ATen/Parallel.h>
 
@@ -10,10 +10,10 @@
 #include <stdexcept>
 #include <utility>
 
-#include "analysis/dissect/parallel.h"
-#include "analysis/dissect/tally_kernels.h"
-#include "analysis/dissect/threshold_band.h"
-#include "analysis/dissect/upsample.h"
+#include "analysis/stats/parallel.h"
+#include "analysis/stats/tally_kernels.h"
+#include "analysis/stats/threshold_band.h"
+#include "analysis/stats/upsample.h"
 
 namespace unitscope::analysis {
 

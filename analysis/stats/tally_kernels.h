@@ -5,11 +5,11 @@
 #include <span>
 #include <vector>
 
-#include "analysis/dissect/iou_tally.h"
-#include "analysis/dissect/quantile_sketch.h"
-#include "analysis/dissect/tail_histogram.h"
-#include "analysis/dissect/threshold_band.h"
-#include "analysis/dissect/upsample.h"
+#include "analysis/stats/iou_tally.h"
+#include "analysis/stats/quantile_sketch.h"
+#include "analysis/stats/tail_histogram.h"
+#include "analysis/stats/threshold_band.h"
+#include "analysis/stats/upsample.h"
 
 namespace unitscope::analysis {
 
