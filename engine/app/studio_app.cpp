@@ -81,6 +81,13 @@ nlohmann::json describe_frame(const StudioUi& ui, const StudioViews& views, cons
   j["layout"] = {{"customised", ui.layout().customised()}, {"work_area", {area.x, area.y, area.w, area.h}}};
   const ViewLayout& v = views.layout(ViewId::kViewport);
   j["viewport_image"] = {v.screen_x + v.image.x, v.screen_y + v.image.y, v.image.width, v.image.height};
+  j["viewport_view"] = {v.screen_x, v.screen_y, v.width, v.height};
+  // Side by side: the unedited image's rect (captioned "original"; the edited one "edited").
+  if (v.original)
+    j["viewport_original"] = {v.screen_x + v.original->x, v.screen_y + v.original->y, v.original->width,
+                              v.original->height};
+  else
+    j["viewport_original"] = nullptr;
   j["selected_unit"] = studio.settings.selected_unit;
   j["model"] = studio.settings.model;
   j["layer"] = studio.settings.layer;
@@ -272,7 +279,10 @@ int run_studio(const StudioRunOptions& o) {
   const int width = o.width > 0 ? o.width : fixed_step ? kFixedStepWidth : settings.window_width;
   const int height = o.height > 0 ? o.height : fixed_step ? kFixedStepHeight : settings.window_height;
   WindowedStudio w(o, settings, context_options, width, height);
-  if (player) player->on_reset_layout([&w] { w.gpu.ui.reset_layout(); });
+  if (player) {
+    player->on_reset_layout([&w] { w.gpu.ui.reset_layout(); });
+    player->on_still([&w](const std::string& path, int scale) { w.capture.request_still(resolve_output(path), scale); });
+  }
 
   const auto start = std::chrono::steady_clock::now();
   std::int64_t script_frame = -1;
@@ -343,6 +353,7 @@ int run_record(const RecordRunOptions& o) {
   StudioScript script = load_script(o.script);
   const bool quiet = o.quiet;
   ScriptPlayer player(script, [quiet](Studio& studio) { ensure_dissection(studio, quiet); });
+  player.check_supported();
   std::unique_ptr<render::VideoRecorder> video;
   std::unique_ptr<render::PngSequenceRecorder> png;
   if (o.png) {

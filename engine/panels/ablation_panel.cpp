@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
 #include <span>
 #include <string>
 #include <utility>
@@ -240,18 +239,24 @@ void AblationPanel::draw_results(PanelContext& ctx) {
   const std::size_t n = std::min(std::size_t(top_units_), picked->ranking.size());
   for (std::size_t i = 0; i < n; ++i) {
     const int unit = picked->ranking[i];
-    char text[200];
     const double drop = std::size_t(unit) < picked->drop.size() ? picked->drop[std::size_t(unit)] : 0.0;
     const double margin =
         std::size_t(unit) < picked->margin_drop.size() ? picked->margin_drop[std::size_t(unit)] : 0.0;
     const analysis::UnitSummary* u = d && std::size_t(unit) < d->units.size() ? &d->units[std::size_t(unit)] : nullptr;
-    char label[120] = "";
-    if (u && !u->label.empty()) std::snprintf(label, sizeof(label), "%s (IoU %.2f)", u->label.c_str(), u->iou);
-    std::snprintf(text, sizeof(text), "#%zu  unit %d   acc %+.1f%%  log-prob %+.3f   %s##top%zu", i + 1, unit + 1,
-                  100.0 * drop, margin, label, i);
-    if (ImGui::Selectable(text, studio.settings.selected_unit == unit) && layer == studio.settings.layer)
+    // Built as a string: a long label must neither be cut nor cut off the row's "##top" id.
+    char figures[96];
+    std::snprintf(figures, sizeof(figures), "#%zu  unit %d   acc %+.1f%%  log-prob %+.3f", i + 1, unit + 1,
+                  100.0 * drop, margin);
+    std::string row = figures;
+    if (u && !u->label.empty()) {
+      char iou[32];
+      std::snprintf(iou, sizeof(iou), " (IoU %.2f)", u->iou);
+      row += "   " + u->label + iou;
+    }
+    const std::string id = row + "##top" + std::to_string(i);
+    if (ImGui::Selectable(id.c_str(), studio.settings.selected_unit == unit) && layer == studio.settings.layer)
       studio.select_unit(unit);
-    hover_tooltip(std::string(text, std::strstr(text, "##")));  // the row runs past narrow panels
+    hover_tooltip(row);  // the row runs past narrow panels
   }
 }
 

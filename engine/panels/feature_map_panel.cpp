@@ -8,6 +8,7 @@
 #include <cfloat>
 #include <numeric>
 
+#include "engine/panels/panel_widgets.h"
 #include "engine/studio/studio.h"
 #include "engine/studio/studio_views.h"
 #include "engine/studio/unit_grid.h"
@@ -169,7 +170,7 @@ void draw_filter(Studio& studio, const analysis::LayerDissection* dissection) {
     }
     ImGui::EndCombo();
   }
-  ImGui::SameLine();
+  same_line_if_fits(80);
   ImGui::SetNextItemWidth(80);
   ImGui::InputTextWithHint("##filter", "words", &filter);
 }
@@ -201,7 +202,7 @@ void FeatureMapPanel::draw(PanelContext& ctx) {
   if (ImGui::Combo("sort", &sort, sorts, 5)) studio.settings.sort = SortKey(sort);
   const analysis::LiveFrame* frame = studio.frame();
   const analysis::LayerDissection* dissection = studio.dissection();
-  ImGui::SameLine();
+  same_line_if_fits(100);
   draw_filter(studio, dissection);
 
   if (!frame || frame->channels <= 0) {
@@ -214,8 +215,10 @@ void FeatureMapPanel::draw(PanelContext& ctx) {
   const std::vector<int> units =
       grid_units(frame->channels, studio.settings.sort, studio.settings.concept_filter, frame, dissection,
                  importance_of(studio.importance().get(), frame->channels));
-  ImGui::SameLine();
-  ImGui::TextDisabled("%zu of %d units", units.size(), frame->channels);
+  // On the controls' line where it fits, else below them: never past the panel's edge.
+  const std::string count = std::to_string(units.size()) + " of " + std::to_string(frame->channels) + " units";
+  same_line_if_fits(ImGui::CalcTextSize(count.c_str()).x);
+  ImGui::TextDisabled("%s", count.c_str());
   if (!studio.settings.concept_filter.empty() && !dissection)
     ImGui::TextDisabled("filtering needs a dissection of this layer");
 

@@ -14,6 +14,9 @@ namespace unitscope::engine {
 
 namespace {
 
+// Below this content width the layer table drops its type column (the 1024x640 layout's left column).
+constexpr float kTypeColumnMinPanel = 280.0f;
+
 std::string shape_text(const std::vector<std::int64_t>& shape) {
   std::string out;
   for (std::size_t i = 0; i < shape.size(); ++i) out += (i ? "x" : "") + std::to_string(shape[i]);
@@ -62,7 +65,7 @@ void ModelPanel::draw(PanelContext& ctx) {
   }
   const std::string& model = studio.settings.model;
   if (ImGui::RadioButton("demo classifier", model == "demo:classifier")) studio.open_model("demo:classifier");
-  ImGui::SameLine();
+  same_line_if_fits(ImGui::GetFrameHeight() + ImGui::GetStyle().ItemInnerSpacing.x + ImGui::CalcTextSize("demo GAN").x);
   if (ImGui::RadioButton("demo GAN", model == "demo:gan")) studio.open_model("demo:gan");
   if (path_edit_.empty() && model.rfind("demo:", 0) != 0) path_edit_ = model;
   ImGui::SetNextItemWidth(-(button_width("Open") + ImGui::GetStyle().ItemSpacing.x));
@@ -89,12 +92,14 @@ void ModelPanel::draw(PanelContext& ctx) {
                                      ImGuiTableFlags_SizingFixedFit;
   // Half the usual cell padding: with it the demo models' layer, type and shape fit side by side at 1280x720.
   ImGui::PushStyleVar(ImGuiStyleVar_CellPadding, ImVec2(2.0f, ImGui::GetStyle().CellPadding.y));
-  const bool table = ImGui::BeginTable("layers", 3, kFlags, ImVec2(0, list_height));
+  // A narrow panel leaves the type out (it is in each row's tooltip) so that names and shapes fit.
+  const bool show_type = ImGui::GetContentRegionAvail().x >= kTypeColumnMinPanel;
+  const bool table = ImGui::BeginTable("layers", show_type ? 3 : 2, kFlags, ImVec2(0, list_height));
   ImGui::PopStyleVar();
   if (table) {
     ImGui::TableSetupColumn("layer");
     // Type takes what layer and shape leave; a type too long for it is in the row's tooltip.
-    ImGui::TableSetupColumn("type", ImGuiTableColumnFlags_WidthStretch);
+    if (show_type) ImGui::TableSetupColumn("type", ImGuiTableColumnFlags_WidthStretch);
     ImGui::TableSetupColumn("shape");
     ImGui::TableSetupScrollFreeze(0, 1);
     ImGui::TableHeadersRow();
@@ -107,8 +112,10 @@ void ModelPanel::draw(PanelContext& ctx) {
         studio.set_layer(layer.name);
       hover_tooltip(layer.name + ": " + layer.type + ", " + shape_text(layer.shape));
       if (!spatial) ImGui::EndDisabled();
-      ImGui::TableNextColumn();
-      ImGui::TextUnformatted(layer.type.c_str());
+      if (show_type) {
+        ImGui::TableNextColumn();
+        ImGui::TextUnformatted(layer.type.c_str());
+      }
       ImGui::TableNextColumn();
       ImGui::TextUnformatted(shape_text(layer.shape).c_str());
     }

@@ -141,22 +141,28 @@ void TogglesPanel::draw(PanelContext& ctx) {
   } else {
     dim_wrapped("concept toggles and the brush need a dissection of this layer");
   }
-  // A GAN with edits always shows original | edited (StudioViews::side_by_side): the box would do nothing.
-  const bool forced_side = studio.is_generator() && (!studio.settings.toggles.empty() || !studio.paint().empty());
-  ImGui::BeginDisabled(forced_side);
-  bool side = studio.settings.side_by_side || forced_side;
-  if (ImGui::Checkbox("side by side (original | edited)", &side)) {
-    studio.settings.side_by_side = side;
-    studio.mark_dirty();
+  // A GAN with edits always shows original | edited (StudioViews::side_by_side), so the box shows
+  // that and cannot be cleared; a classifier's image never changes with edits, so it has no box.
+  if (studio.is_generator()) {
+    const bool forced_side = !studio.settings.toggles.empty() || !studio.paint().empty();
+    ImGui::BeginDisabled(forced_side);
+    bool side = studio.settings.side_by_side || forced_side;
+    if (ImGui::Checkbox("side by side", &side)) {
+      studio.settings.side_by_side = side;
+      studio.mark_dirty();
+    }
+    ImGui::EndDisabled();
+    if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled))
+      ImGui::SetTooltip(forced_side ? "original | edited: the GAN always shows both while it has edits"
+                                    : "original | edited");
+  } else {
+    dim_wrapped("edits change the classifier's predictions, not its image: see the Unit inspector's top-5");
   }
-  ImGui::EndDisabled();
-  if (forced_side && ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled))
-    ImGui::SetTooltip("the GAN always shows original | edited while it has edits");
   ImGui::Separator();
   if (studio.settings.toggles.empty() && studio.paint().empty()) {
     ImGui::TextDisabled("no edits");
   } else {
-    ImGui::Text("%zu units toggled, %zu paint strokes", studio.settings.toggles.size(), studio.paint().size());
+    ImGui::TextWrapped("%zu units toggled, %zu paint strokes", studio.settings.toggles.size(), studio.paint().size());
     same_line_if_fits(button_width("clear all"));
     if (ImGui::SmallButton("clear all")) studio.clear_edits();
     toggle_list(studio);

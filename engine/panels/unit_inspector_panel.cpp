@@ -23,6 +23,25 @@ namespace unitscope::engine {
 
 namespace {
 
+// Beside the map, the labels need at least this much (the text above their table wraps).
+constexpr float kLabelsMinWidth = 170.0f;
+constexpr float kMinMapSide = 64.0f;
+
+// How wide the labels' table (category, label, IoU) is with every cell whole.
+float labels_table_width(const analysis::LayerDissection* d, int unit) {
+  if (!d || unit < 0 || unit >= int(d->units.size())) return kLabelsMinWidth;
+  const auto width = [](const std::string& s) { return ImGui::CalcTextSize(s.c_str()).x; };
+  float category = width("category"), label = width("label");
+  const analysis::UnitSummary& u = d->units[std::size_t(unit)];
+  for (std::size_t c = 0; c < d->categories.size() && c < u.best.size(); ++c) {
+    category = std::max(category, width(d->categories[c]));
+    label = std::max(label, width(u.best[c].label.empty() ? "-" : u.best[c].label));
+  }
+  const float cells = category + label + width("0.000");
+  // Each cell's padding on both sides, and the table's four vertical borders.
+  return std::max(kLabelsMinWidth, cells + 6.0f * ImGui::GetStyle().CellPadding.x + 4.0f);
+}
+
 struct Exemplar {
   analysis::Image image;  // the composite, RGB
   std::string caption;
@@ -91,21 +110,31 @@ void UnitInspectorPanel::draw(PanelContext& ctx) {
   ImGui::TextWrapped("Unit %d of layer %s", unit + 1, studio.settings.layer.c_str());
 
   // The unit's map over the current frame with its mask at the dissection threshold (GPU view),
-  // beside its labels, so both fit a small window.
-  // Under half the width: the labels' table beside it needs ~170 px at 1280x720 to show its IoUs whole.
-  const float side = std::clamp(ImGui::GetContentRegionAvail().x * 0.38f, 64.0f, 256.0f);
+  // beside its labels where both fit whole, else above them. The map takes what the labels leave,
+  // up to 38% of the width.
+  const float avail = ImGui::GetContentRegionAvail().x;
+  const float labels = labels_table_width(studio.dissection(), unit) + 2.0f * ImGui::GetStyle().ItemSpacing.x;
+  const bool beside = avail - labels >= kMinMapSide;
+  const float side = beside ? std::clamp(std::min(avail * 0.38f, avail - labels), kMinMapSide, 256.0f)
+                            : std::clamp(avail * 0.5f, 48.0f, 128.0f);
   studio.request_view(ViewId::kInspector, int(side), int(side));
-  if (ImGui::BeginTable("inspector_top", 2, ImGuiTableFlags_SizingStretchProp)) {
-    ImGui::TableSetupColumn("view", ImGuiTableColumnFlags_WidthFixed, side);
-    ImGui::TableSetupColumn("labels", ImGuiTableColumnFlags_WidthStretch);
-    ImGui::TableNextRow();
-    ImGui::TableNextColumn();
+  const auto draw_view = [&] {
     const ImTextureID view = ctx.views ? ctx.views->texture(ViewId::kInspector) : ImTextureID{};
     if (view) {
       ImGui::Image(view, ImVec2(side, side));
     } else {
       ImGui::TextColored(kDimColor, "%s", studio.computing() ? "computing..." : "no frame yet");
     }
+  };
+  if (!beside) {
+    draw_view();
+    draw_labels(ctx, unit);
+  } else if (ImGui::BeginTable("inspector_top", 2, ImGuiTableFlags_SizingStretchProp)) {
+    ImGui::TableSetupColumn("view", ImGuiTableColumnFlags_WidthFixed, side);
+    ImGui::TableSetupColumn("labels", ImGuiTableColumnFlags_WidthStretch);
+    ImGui::TableNextRow();
+    ImGui::TableNextColumn();
+    draw_view();
     ImGui::TableNextColumn();
     draw_labels(ctx, unit);
     ImGui::EndTable();

@@ -100,8 +100,18 @@ void ViewportPanel::draw(PanelContext& ctx) {
   paint(studio, list, ImVec2(origin.x + layout.image.x, origin.y + layout.image.y),
         ImVec2(layout.image.width, layout.image.height));
 
-  // Status: computing, errors, and the script's caption.
+  // Status: side-by-side captions, computing, errors, and the script's caption. The status lines
+  // start below the captions so that neither hides the other.
   float y = origin.y + 6;
+  if (layout.original) {
+    const auto label = [&](const render::Rect& r, const char* text) {
+      const float x = origin.x + r.x + (r.width - ImGui::CalcTextSize(text).x) * 0.5f;
+      draw_text_box(list, ImVec2(x, std::max(y, origin.y + r.y + 6)), IM_COL32(255, 255, 255, 255), text, 0);
+    };
+    label(*layout.original, "original");
+    label(layout.image, "edited");
+    y = std::max(y, origin.y + layout.image.y + 6) + ImGui::GetTextLineHeightWithSpacing() + 4;
+  }
   if (studio.computing()) {
     draw_text_box(list, ImVec2(origin.x + 8, y), IM_COL32(200, 200, 200, 255), "computing...", 0);
     y += ImGui::GetTextLineHeightWithSpacing() + 4;

@@ -132,7 +132,17 @@ void ScriptPlayer::apply(const ScriptEvent& e, Studio& studio) {
     case ScriptAction::kResetLayout:
       if (reset_layout_) reset_layout_();
       break;
+    case ScriptAction::kStill:
+      check_supported();
+      still_(e.path, e.count);
+      break;
   }
+}
+
+void ScriptPlayer::check_supported() const {
+  for (const ScriptEvent& e : script_.events)
+    if (e.action == ScriptAction::kStill && !still_)
+      fail(script_, e, "a still is the studio's (unitscope --script S.json); record writes frames, not stills");
 }
 
 }  // namespace unitscope::engine

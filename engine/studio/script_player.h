@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <string>
 #include <utility>
 
 #include "engine/studio/studio_script.h"
@@ -25,6 +26,12 @@ class ScriptPlayer {
   // What "reset_layout" calls: the panels' layout belongs to the UI, not to the Studio. Without it
   // the event does nothing (a headless replay always has the default layout).
   void on_reset_layout(std::function<void()> reset) { reset_layout_ = std::move(reset); }
+  // What "still" calls with its path and scale: stills are the windowed studio's (StudioCapture).
+  // Without it the event throws ScriptError.
+  void on_still(std::function<void(const std::string&, int)> still) { still_ = std::move(still); }
+  // Throws ScriptError for the first event this player cannot apply (a still without on_still), so
+  // a replay refuses it before any work rather than fail on it half-way.
+  void check_supported() const;
   double frame_time(std::int64_t frame) const { return double(frame) / script_.fps; }
 
  private:
@@ -32,6 +39,7 @@ class ScriptPlayer {
   StudioScript script_;
   std::function<void(Studio&)> ensure_dissection_;
   std::function<void()> reset_layout_;
+  std::function<void(const std::string&, int)> still_;
 };
 
 }  // namespace unitscope::engine

@@ -18,6 +18,9 @@ using nlohmann::json;
 constexpr int kMaxSide = 8192;
 constexpr int kMaxFps = 240;
 constexpr int kMaxUnit = 1 << 20;
+// As the Record panel's slider: beyond 8x a still of a large viewport outgrows what a GPU allocates.
+constexpr int kMaxStillScale = 8;
+constexpr int kDefaultStillScale = 4;
 constexpr double kMaxSeconds = 24 * 3600;
 constexpr float kMaxStrength = 1000.0f;
 
@@ -40,6 +43,7 @@ constexpr ActionName kActions[] = {
     {"side_by_side", ScriptAction::kSideBySide},
     {"brush", ScriptAction::kBrush},
     {"reset_layout", ScriptAction::kResetLayout},
+    {"still", ScriptAction::kStill},
 };
 
 std::string action_list() {
@@ -128,7 +132,10 @@ Keys extras_of(ScriptAction action) {
   static constexpr const char* kSource[] = {"seed", "index", "seed_b", "index_b", "path"};
   static constexpr const char* kModel[] = {"layer"};
   static constexpr const char* kCaption[] = {"duration"};
+  static constexpr const char* kStill[] = {"scale"};
   switch (action) {
+    case ScriptAction::kStill:
+      return kStill;
     case ScriptAction::kSource:
       return kSource;
     case ScriptAction::kModel:
@@ -307,6 +314,10 @@ void parse_action(const Reader& r, const json& e, const std::string& at, const A
     case ScriptAction::kSideBySide:
     case ScriptAction::kBrush:
       ev.flag = r.boolean(v, where);
+      break;
+    case ScriptAction::kStill:
+      ev.path = r.string(v, where);
+      ev.count = e.contains("scale") ? r.integer(e["scale"], at + "scale", 1, kMaxStillScale) : kDefaultStillScale;
       break;
   }
 }

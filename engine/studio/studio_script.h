@@ -42,6 +42,8 @@ enum class ScriptAction {
                    //          no mouse, it paints with "paint")
   kResetLayout,    // "reset_layout": true (false is an error): the panels back to the default
                    // layout for the window's size (a replay always has that layout)
+  kStill,          // "still": PATH, "scale": 1..8 (default 4): the viewport rendered again at
+                   // `scale` times its size, as PNG (the studio only; `record` refuses it)
 };
 
 // ScriptEvent::unit of `"select_unit": "active"`.
@@ -57,7 +59,7 @@ struct ScriptEvent {
   std::string path;                       // folder, broden or video source; model path
   std::string model, layer, concept_name, text;
   int unit = -1;
-  int count = 0;                          // toggle_concept / paint: how many top units
+  int count = 0;                          // toggle_concept / paint: how many top units; still: scale
   std::vector<int> units;
   bool on = false;
   bool remove = false;

@@ -55,9 +55,9 @@ int StudioViews::shown_unit(const Studio& studio) const {
 
 bool StudioViews::side_by_side(const Studio& studio) const {
   const analysis::LiveFrame* f = studio.frame();
-  return f && unedited_ && !f->unedited.empty() &&
-         (studio.settings.side_by_side || (studio.is_generator() && !studio.settings.toggles.empty()) ||
-          (studio.is_generator() && !studio.paint().empty()));
+  // Only a GAN's image changes with edits; a classifier's would show the same picture twice.
+  return f && unedited_ && !f->unedited.empty() && studio.is_generator() &&
+         (studio.settings.side_by_side || !studio.settings.toggles.empty() || !studio.paint().empty());
 }
 
 StudioViews::Drawn StudioViews::drawn_key(ViewId view, const Studio& studio) const {
@@ -169,9 +169,11 @@ void StudioViews::draw_viewport(render::Frame& frame, Studio& studio, render::Of
     if (side) {
       painter_->side_by_side(frame, extent, unedited_, image_, full, kSideGap);
       const float half = (full.width - kSideGap) * 0.5f;
+      layout.original = render::letterbox(render::Rect{0, 0, half, full.height}, unedited_.width(), unedited_.height());
       layout.image = render::letterbox(render::Rect{half + kSideGap, 0, half, full.height}, image_.width(),
                                        image_.height());
     } else {
+      layout.original.reset();
       layout.image = render::letterbox(full, image_.width(), image_.height());
       const int unit = inspector ? studio.settings.selected_unit : shown_unit(studio);
       if (unit >= 0 && unit == map_unit_ && map_ && unit < f->channels) {

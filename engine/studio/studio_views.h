@@ -23,6 +23,7 @@ namespace unitscope::engine {
 // Where a view's content sits inside its target, for mapping mouse positions (paint strokes).
 struct ViewLayout {
   render::Rect image;       // the (edited) image, in view pixels
+  std::optional<render::Rect> original;  // the unedited image beside it, when side by side
   int width = 0, height = 0;  // the view's size
   float screen_x = 0, screen_y = 0;  // where the panel drew the view, in window pixels
 };

@@ -9,6 +9,10 @@
 //   --customised yes|no  whether the studio holds the layout for the user's
 //   --expect-rect ...    one panel's rectangle, within a pixel
 //   --fit TITLE          nothing in that window runs past its right edge (the sidecar's "overflow")
+//   --expect-captions    side by side: a caption (light text on a dark box) at the top of each half
+//   --still FILE SCALE   FILE is the viewport rendered again at SCALE times its size: exactly that
+//                        size, the same picture as the screenshot's viewport, and its mask outline
+//                        as thin as on screen (an upscaled screenshot's is SCALE times as wide)
 #include <nlohmann/json.hpp>
 
 #include <cmath>
@@ -167,6 +171,66 @@ void check_pixels(const Image& img, const nlohmann::json& meta, const std::vecto
   }
 }
 
+// Light text on a dark box, centred at the top of each image of a side-by-side viewport.
+void check_captions(const Image& img, const nlohmann::json& meta) {
+  if (!meta.contains("viewport_original") || meta["viewport_original"].is_null()) {
+    expect(false, "the viewport shows original and edited side by side");
+    return;
+  }
+  for (const char* key : {"viewport_original", "viewport_image"}) {
+    const Box b = box_of(meta[key], img);
+    const int cx = (b.x0 + b.x1) / 2;
+    int dark = 0, light = 0;
+    for (int y = b.y0; y < std::min(b.y1, b.y0 + 28); ++y)
+      for (int x = std::max(b.x0, cx - 40); x < std::min(b.x1, cx + 40); ++x) {
+        const std::uint8_t* p = img.at(x, y);
+        dark += p[0] < 60 && p[1] < 60 && p[2] < 60;
+        light += p[0] > 200 && p[1] > 200 && p[2] > 200;
+      }
+    expect(dark > 300 && light > 20, std::string("a caption over ") + key + " (" + std::to_string(dark) +
+                                         " box and " + std::to_string(light) + " text pixels)");
+  }
+}
+
+void check_still(const Image& shot, const nlohmann::json& meta, const std::string& file, int scale) {
+  const Image still = unitscope::analysis::read_image(file, 3);
+  const nlohmann::json& v = meta["viewport_view"];
+  const int x0 = int(std::lround(double(v[0]))), y0 = int(std::lround(double(v[1])));
+  const int w = v[2], h = v[3];
+  expect(still.width == w * scale && still.height == h * scale,
+         "still " + std::to_string(still.width) + "x" + std::to_string(still.height) + " is " + std::to_string(scale) +
+             " x the viewport's " + std::to_string(w) + "x" + std::to_string(h));
+  if (still.width != w * scale || still.height != h * scale || x0 < 0 || y0 < 0 || x0 + w > shot.width ||
+      y0 + h > shot.height)
+    return;
+  // Each screenshot pixel against the mean of its SCALE x SCALE block in the still.
+  double off = 0;
+  const double block = double(scale) * scale;
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x)
+      for (int c = 0; c < 3; ++c) {
+        double mean = 0;
+        for (int j = 0; j < scale; ++j)
+          for (int i = 0; i < scale; ++i) mean += still.at(x * scale + i, y * scale + j)[c];
+        off += std::abs(mean / block - shot.at(x0 + x, y0 + y)[c]);
+      }
+  off /= 3.0 * w * h;
+  expect(off < 6.0, "the still shows the viewport's picture (mean difference " + std::to_string(off) + " of 255)");
+  // The mask's outline is drawn a fixed number of pixels wide: rendered again, SCALE times as long
+  // keeps that width (about SCALE times the pixels); a screenshot scaled up is SCALE times as wide
+  // too (SCALE squared times the pixels).
+  int on_screen = 0, in_still = 0;
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x) on_screen += outline(shot.at(x0 + x, y0 + y));
+  for (int y = 0; y < still.height; ++y)
+    for (int x = 0; x < still.width; ++x) in_still += outline(still.at(x, y));
+  const double ratio = on_screen > 0 ? double(in_still) / on_screen : 0.0;
+  expect(on_screen > 30 && ratio > 0.5 * scale && ratio < 0.5 * (scale + block),
+         "the still's outline is drawn at its own resolution: " + std::to_string(in_still) + " pixels against " +
+             std::to_string(on_screen) + " on screen (x" + std::to_string(ratio) + "; an upscaled screenshot has x" +
+             std::to_string(int(block)) + ")");
+}
+
 // A control or label laid out past a window's right edge is cut there: the studio records by how much.
 void check_fit(const nlohmann::json& meta, const std::vector<std::string>& titles) {
   for (const std::string& title : titles) {
@@ -175,14 +239,17 @@ void check_fit(const nlohmann::json& meta, const std::vector<std::string>& title
       continue;
     }
     const float px = meta["overflow"][title];
-    expect(px <= 0.5f, "window '" + title + "' contents fit its width (" + std::to_string(px) + " px over)");
+    // ImGui rounds a text's measured width up by up to 0.95 px (CalcTextSize), so wrapped text can
+    // measure 1 px past its wrap width without a pixel of it being cut.
+    expect(px <= 1.0f, "window '" + title + "' contents fit its width (" + std::to_string(px) + " px over)");
   }
 }
 
 int main(int argc, char** argv) {
   if (argc < 2) {
     std::fprintf(stderr, "usage: %s SHOT.png|STATE.json [--expect-mask] [--window TITLE]... [--expect-layout W H] "
-                 "[--expect-default] [--customised yes|no] [--expect-rect TITLE X Y W H]... [--fit TITLE]...\n",
+                 "[--expect-default] [--customised yes|no] [--expect-rect TITLE X Y W H]... [--fit TITLE]... "
+                 "[--expect-captions] [--still FILE SCALE]\n",
                  argv[0]);
     return 2;
   }
@@ -191,6 +258,9 @@ int main(int argc, char** argv) {
   const bool json_only = shot.size() > 5 && shot.compare(shot.size() - 5, 5, ".json") == 0;
   bool expect_mask = false;
   std::vector<std::string> windows, fit;
+  std::string still;
+  int still_scale = 0;
+  bool captions = false;
   LayoutExpectations layout;
   for (int i = 2; i < argc; ++i) {
     const std::string a = argv[i];
@@ -199,6 +269,12 @@ int main(int argc, char** argv) {
       expect_mask = true;
     } else if (a == "--window" && left >= 1) {
       windows.push_back(argv[++i]);
+    } else if (a == "--expect-captions") {
+      captions = true;
+    } else if (a == "--still" && left >= 2) {
+      still = argv[i + 1];
+      still_scale = std::atoi(argv[i + 2]);
+      i += 2;
     } else if (a == "--fit" && left >= 1) {
       fit.push_back(argv[++i]);
     } else if (a == "--expect-layout" && left >= 2) {
@@ -221,11 +297,17 @@ int main(int argc, char** argv) {
   std::ifstream in(json_only ? shot : shot + ".json");
   nlohmann::json meta;
   in >> meta;
-  if (json_only && (expect_mask || !windows.empty())) {
-    std::fprintf(stderr, "%s: --expect-mask and --window need the screenshot's pixels\n", argv[0]);
+  if (json_only && (expect_mask || !windows.empty() || !still.empty() || captions)) {
+    std::fprintf(stderr, "%s: --expect-mask, --window, --expect-captions and --still need the screenshot's pixels\n",
+                 argv[0]);
     return 2;
   }
-  if (!json_only) check_pixels(unitscope::analysis::read_image(shot, 3), meta, windows, expect_mask);
+  if (!json_only) {
+    const Image img = unitscope::analysis::read_image(shot, 3);
+    check_pixels(img, meta, windows, expect_mask);
+    if (!still.empty()) check_still(img, meta, still, still_scale);
+    if (captions) check_captions(img, meta);
+  }
   check_layout(meta, layout);
   check_fit(meta, fit);
   return failures ? 1 : 0;

@@ -272,6 +272,21 @@ TEST_SUITE("scripts") {
                    "events[1].duration: unknown key"));
   }
 
+  TEST_CASE("still takes a path and a scale of 1 to 8 (default 4)") {
+    auto s = parse_script(with_event(R"({"at": 0.5, "still": "slide.png"})"), "talk.json");
+    REQUIRE(s.events.size() == 2);
+    CHECK(s.events[1].action == ScriptAction::kStill);
+    CHECK(s.events[1].path == "slide.png");
+    CHECK(s.events[1].count == 4);
+    s = parse_script(with_event(R"({"at": 0.5, "still": "slide.png", "scale": 8})"), "talk.json");
+    CHECK(s.events[1].count == 8);
+    CHECK(contains(error_of(with_event(R"({"at": 1, "still": "a.png", "scale": 9})")), "events[1].scale"));
+    CHECK(contains(error_of(with_event(R"({"at": 1, "still": "a.png", "scale": 0})")), "events[1].scale"));
+    CHECK(contains(error_of(with_event(R"({"at": 1, "still": 3})")), "events[1].still"));
+    CHECK(contains(error_of(with_event(R"({"at": 1, "still": "a.png", "duration": 2})")),
+                   "events[1].duration: unknown key"));
+  }
+
   TEST_CASE("errors in the script as a whole name the file and the key") {
     CHECK(contains(error_of("{"), "talk.json: not valid JSON"));
     CHECK(contains(error_of("[]"), "talk.json: the top level"));

@@ -19,16 +19,29 @@ screenshot)
     --window Viewport --window "Feature maps" --window "Unit inspector" --window "Dissection pass" \
     --window "Ablation curves" --window Record
   grep -q '"toggles": 3' "$scratch/shot.png.json"
-  # Nothing cut at the right edge at 1280x720, for the classifier and for the GAN (its own Source,
-  # Toggles and layer list). Feature maps is left out: its header is being reworked elsewhere.
+  # Nothing cut at the right edge, for the classifier and for the GAN (its own Source, Toggles and
+  # layer list), at the three sizes the layout is made for.
   fits() {
-    "$check" "$1" --fit Source --fit "Model and layer" --fit Toggles --fit Viewport --fit "Unit inspector" \
-      --fit "Dissection pass" --fit "Ablation curves" --fit Record
+    "$check" "$1" --fit Source --fit "Model and layer" --fit Toggles --fit Viewport --fit "Feature maps" \
+      --fit "Unit inspector" --fit "Dissection pass" --fit "Ablation curves" --fit Record
   }
-  fits "$scratch/shot.png"
-  xvfb "$unitscope" --forget --frames 30 --script "$fixtures/studio_gan_fit.json" --dissection "$dissection" \
-    --screenshot "$scratch/gan.png"
-  fits "$scratch/gan.png"
+  for size in 1024x640 1280x720 1920x1080; do
+    xvfb-run -a -s "-screen 0 2560x1440x24" "$unitscope" --forget --frames 45 --width "${size%x*}" \
+      --height "${size#*x}" --script "$fixtures/studio_smoke.json" --dissection "$dissection" \
+      --screenshot "$scratch/classifier_$size.png"
+    fits "$scratch/classifier_$size.png"
+    xvfb-run -a -s "-screen 0 2560x1440x24" "$unitscope" --forget --frames 30 --width "${size%x*}" \
+      --height "${size#*x}" --script "$fixtures/studio_gan_fit.json" --dissection "$dissection" \
+      --screenshot "$scratch/gan_$size.png"
+    fits "$scratch/gan_$size.png"
+    # The GAN with edits shows original | edited, each half captioned; the classifier never does.
+    "$check" "$scratch/gan_$size.png" --expect-captions
+    test "$(jq -r '.viewport_original' "$scratch/classifier_$size.png.json")" = null
+  done
+  # A still is the viewport rendered again at 4x its size, not the screen's pixels scaled up.
+  xvfb "$unitscope" --forget --frames 40 --script "$fixtures/studio_still.json" --dissection "$dissection" \
+    --screenshot "$scratch/still.png"
+  "$check" "$scratch/still.png" --still "$scratch/output/stills/unit.png" 4
   echo "studio screenshot checked"
   ;;
 layout)
