@@ -11,6 +11,8 @@ packages=(
   openbox xdotool jq
   libimgui-dev libglm-dev doctest-dev libstb-dev nlohmann-json3-dev libcli11-dev libbenchmark-dev
   libtorch-dev python3-torch
+  # Real torchvision architectures with random weights, made at test time (tests/analysis/torchvision).
+  python3-torchvision
   # LibTorch's matrix products go through the libblas.so.3 alternative: OpenBLAS's OpenMP build
   # replaces the reference BLAS (a VGG16 forward twice as fast) and shares LibTorch's threads.
   libopenblas0-openmp

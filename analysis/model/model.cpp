@@ -92,6 +92,21 @@ void Model::check_layer(const std::string& layer) const {
 }
 
 std::vector<LayerInfo> Model::layers(int size) {
+  // No layer at all is never an empty success: say what the model holds instead.
+  if (layer_names().empty()) {
+    const std::vector<UntappableLayer> untappable = untappable_layers();
+    std::string why = name_ + " has no tappable layer: ";
+    if (untappable.empty()) {
+      why += "it keeps no submodules (a frozen or fully inlined TorchScript model); save it with "
+             "torch.jit.script or torch.jit.trace, without torch.jit.freeze";
+    } else {
+      why += "of its " + std::to_string(untappable.size()) + " submodules, none can be read:";
+      for (std::size_t i = 0; i < untappable.size() && i < 5; ++i)
+        why += (i ? "; " : " ") + untappable[i].name + ": " + untappable[i].reason;
+      if (untappable.size() > 5) why += "; ...";
+    }
+    throw Error(why);
+  }
   {
     std::lock_guard lock(layers_mutex_);
     for (const auto& [s, infos] : layers_cache_) {
@@ -243,6 +258,7 @@ ModelSummary summarize_model(const ModelSpec& spec, int size) {
   s.size = size > 0 ? size : model->default_size();
   s.input_shape = model->input_shape(s.size);
   s.preprocess = model->preprocess();
+  s.untappable = model->untappable_layers();
   s.layers = model->layers(s.size);
   return s;
 }

@@ -66,8 +66,11 @@ class Model {
   // Every tappable layer in named_modules() order (parents first): for TorchScript, each
   // submodule whose forward is called in straight-line code (not inside an if or a loop that
   // scripting kept). Names come without running; layers() adds shapes from one forward of
-  // batch 1 (cached per size) and throws Error naming the model and size if that fails.
+  // batch 1 (cached per size) and throws Error naming the model and size if that fails, or
+  // naming what the model holds when it has no tappable layer at all.
   virtual std::vector<std::string> layer_names() const = 0;
+  // The submodules layer_names() leaves out, each with the reason (built-ins: none).
+  virtual std::vector<UntappableLayer> untappable_layers() const { return {}; }
   std::vector<LayerInfo> layers(int size);
   // Throws Error "unknown layer X in M; layers are: ..." for a name that is not tappable.
   void check_layer(const std::string& layer) const;

@@ -23,6 +23,12 @@ struct LayerInfo {
   std::vector<std::int64_t> shape; // output shape of one sample, e.g. {512, 14, 14}
 };
 
+// A submodule that cannot be read or edited, and why (for `unitscope layers`).
+struct UntappableLayer {
+  std::string name;
+  std::string reason;  // "its call sits inside an if that scripting kept", ...
+};
+
 // Every tappable layer in named_modules() order, with shapes for a size x size input (0: the
 // model's own size). Throws Error for a missing/invalid model or one that fails at that size.
 std::vector<LayerInfo> list_layers(const ModelSpec& spec, int size);
@@ -32,7 +38,9 @@ struct ModelSummary {
   std::vector<std::int64_t> input_shape;  // per sample
   Preprocess preprocess;                  // as resolved from defaults, sidecar and overrides
   std::vector<LayerInfo> layers;
+  std::vector<UntappableLayer> untappable;
 };
+// Throws Error, naming what was found, for a model with no tappable layer (Model::layers).
 ModelSummary summarize_model(const ModelSpec& spec, int size);
 std::vector<std::string> builtin_model_names();  // without the "builtin:" prefix
 

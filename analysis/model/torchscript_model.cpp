@@ -1,15 +1,19 @@
 // TorchScript models: taps and edits by graph surgery on a copy of forward(), since TorchScript has no
-// C++ forward hooks. Module calls on the path to a requested layer are inlined, so any named
-// submodule whose call sits in straight-line code can be read or edited.
+// C++ forward hooks. Module calls on the path to a requested layer (and a scripted model's helper
+// methods) are inlined, so any named submodule whose call sits in straight-line code can be read or
+// edited; the others are listed with the reason.
 #include <torch/csrc/jit/api/function_impl.h>
 #include <torch/csrc/jit/ir/alias_analysis.h>
 #include <torch/csrc/jit/ir/ir.h>
+#include <torch/csrc/jit/passes/constant_propagation.h>
 #include <torch/csrc/jit/passes/dead_code_elimination.h>
 #include <torch/csrc/jit/passes/inliner.h>
 #include <torch/csrc/jit/runtime/graph_iterator.h>
 #include <torch/script.h>
+#include <torch/version.h>
 
 #include <algorithm>
+#include <cctype>
 #include <map>
 #include <set>
 #include <unordered_map>
@@ -46,15 +50,58 @@ std::string short_type_name(const c10::TypePtr& type) {
   return cls->name()->name();
 }
 
+// The submodule of `root` at `path` ("" is root itself).
+jit::Module submodule_at(const jit::Module& root, const std::string& path) {
+  jit::Module m = root;
+  for (std::size_t start = 0; start < path.size();) {
+    const std::size_t dot = std::min(path.find('.', start), path.size());
+    m = m.attr(path.substr(start, dot - start)).toModule();
+    start = dot + 1;
+  }
+  return m;
+}
+
+// A copy of `graph` (a method of `instance`) with the instance's bool, int, float and None attributes
+// read as constants and the branches they decide folded away. A module's flags do not change
+// during a forward in eval mode, so a scripted `if self.use_res_connect:` or `if self.training:`
+// keeps only the branch taken, and the calls in it can be tapped.
+std::shared_ptr<jit::Graph> fold_attributes(jit::Graph& graph, const jit::Module& instance) {
+  std::shared_ptr<jit::Graph> folded = graph.copy();
+  jit::Value* self = folded->inputs().at(0);
+  std::vector<jit::Node*> reads;
+  jit::DepthFirstGraphNodeIterator nodes(folded);
+  for (jit::Node* n = nodes.next(); n != nullptr; n = nodes.next()) {
+    if (n->kind() != c10::prim::GetAttr) continue;
+    const c10::TypeKind kind = n->output()->type()->kind();
+    if (kind != c10::TypeKind::BoolType && kind != c10::TypeKind::IntType && kind != c10::TypeKind::FloatType &&
+        kind != c10::TypeKind::NoneType)
+      continue;
+    if (module_path(n->input(0), self)) reads.push_back(n);
+  }
+  bool changed = false;
+  for (jit::Node* n : reads) {
+    const c10::IValue value = submodule_at(instance, *module_path(n->input(0), self)).attr(n->s(c10::attr::name));
+    if (!value.isBool() && !value.isInt() && !value.isDouble() && !value.isNone()) continue;
+    jit::WithInsertPoint guard(n);
+    n->output()->replaceAllUsesWith(folded->insertConstant(value));
+    n->destroy();
+    changed = true;
+  }
+  if (changed) jit::ConstantPropagationImmutableTypes(folded);
+  return folded;
+}
+
 // A requested layer's value in the top-level block: the output of its last call there.
 struct Produced {
   std::vector<jit::Value*> calls;  // every call in the top block, in graph order
   std::string type;
 };
 
-// Inlines every forward call whose module path is a proper prefix of a target and records the
-// values the targets produce. Calls inside if/loop blocks are not reachable as graph outputs.
-std::map<std::string, Produced> expose(jit::Graph& graph, const std::set<std::string>& targets) {
+// Inlines every call into `self` (a scripted ResNet's forward calls self._forward_impl) and into a
+// module that holds a target (any of its methods), and records the values the targets' forward
+// calls produce. Calls inside if/loop blocks are not reachable as graph outputs.
+std::map<std::string, Produced> expose(jit::Graph& graph, const jit::Module& root,
+                                      const std::set<std::string>& targets) {
   std::set<std::string> prefixes;
   for (const auto& t : targets) {
     for (std::size_t dot = t.find('.'); dot != std::string::npos; dot = t.find('.', dot + 1)) {
@@ -67,20 +114,22 @@ std::map<std::string, Produced> expose(jit::Graph& graph, const std::set<std::st
   for (auto it = graph.block()->nodes().begin(); it != graph.block()->nodes().end();) {
     jit::Node* n = *it;
     ++it;
-    if (!is_forward_call(n)) continue;
+    if (n->kind() != c10::prim::CallMethod) continue;
     auto path = module_path(n->input(0), self);
     if (!path) continue;
-    const bool target = targets.count(*path) > 0;
-    if (!target && !prefixes.count(*path)) continue;
+    const bool target = is_forward_call(n) && targets.count(*path) > 0;
+    const bool inside = path->empty() || prefixes.count(*path) > 0;
+    if (!target && !inside) continue;
     const std::string type = short_type_name(n->input(0)->type());
     jit::Value* out = n->outputs().size() == 1 ? n->output() : nullptr;
-    if (prefixes.count(*path)) {
+    if (inside) {
       auto& fn = jit::toGraphFunction(
           n->input(0)->type()->expect<c10::ClassType>()->getMethod(n->s(c10::attr::name)));
+      const std::shared_ptr<jit::Graph> body = fold_attributes(*fn.graph(), submodule_at(root, *path));
       // The inlined body lands before `it`, so the loop visits its calls next.
       jit::Node* before = n->prev();
       jit::Value* old = out;
-      auto outs = jit::inlineCallTo(n, &fn, fn.graph().get());
+      auto outs = jit::inlineCallTo(n, &fn, body.get());
       it = before->next()->iterator();
       out = outs.size() == 1 ? outs[0] : nullptr;
       // A recorded value from this call (a parent's output) now lives in the inlined body.
@@ -102,6 +151,57 @@ std::map<std::string, Produced> expose(jit::Graph& graph, const std::set<std::st
     it = calls.empty() ? produced.erase(it) : std::next(it);
   }
   return produced;
+}
+
+// A module call left inside an if or a loop after expose(): which method, and which kind of block
+// (the outermost on the way in).
+struct HiddenCall {
+  std::string method;  // "forward", or a helper such as densenet's "bn_function"
+  const char* block;   // "an if" or "a loop"
+};
+
+// Every module path with a call that stays inside an if or a loop after expose().
+std::map<std::string, HiddenCall> hidden_calls(jit::Graph& graph) {
+  std::map<std::string, HiddenCall> hidden;
+  jit::Value* self = graph.inputs().at(0);
+  const auto walk = [&](const auto& self_walk, jit::Block* block, const char* where) -> void {
+    for (jit::Node* n : block->nodes()) {
+      if (where && n->kind() == c10::prim::CallMethod)
+        if (auto path = module_path(n->input(0), self); path && !path->empty())
+          hidden.emplace(*path, HiddenCall{is_forward_call(n) ? "forward" : n->s(c10::attr::name), where});
+      for (jit::Block* sub : n->blocks())
+        self_walk(self_walk, sub, where ? where : n->kind() == c10::prim::Loop ? "a loop" : "an if");
+    }
+  };
+  walk(walk, graph.block(), nullptr);
+  return hidden;
+}
+
+// Why `layer` (a submodule with no tappable output) cannot be read.
+std::string untappable_reason(const std::string& layer, const std::map<std::string, Produced>& produced,
+                              const std::map<std::string, HiddenCall>& hidden) {
+  if (auto p = produced.find(layer); p != produced.end()) {
+    const c10::TypePtr& type = p->second.calls.back()->type();
+    // A traced module that passes its input through (StochasticDepth in eval mode) leaves no op.
+    if (type->kind() == c10::TypeKind::NoneType)
+      return "its traced forward records no operation (it returns its input unchanged, as StochasticDepth "
+             "does in eval mode): read the layer before it";
+    return "its forward returns " + type->str() + ", not a tensor";
+  }
+  // The module itself, else the nearest parent, called where the graph keeps a branch or loop.
+  for (std::string path = layer;;) {
+    if (auto h = hidden.find(path); h != hidden.end()) {
+      const std::string kept = std::string(" inside ") + h->second.block + " that scripting kept (on a value known "
+                               "only when the model runs)";
+      if (h->second.method == "forward")
+        return path == layer ? "its call sits" + kept : "it runs inside " + path + ", whose call sits" + kept;
+      return "it is called from " + path + "." + h->second.method + "(), whose call sits" + kept;
+    }
+    const std::size_t dot = path.rfind('.');
+    if (dot == std::string::npos) break;
+    path.resize(dot);
+  }
+  return "forward() never calls it";
 }
 
 // Dead-code elimination that also drops unused module calls: TorchScript's keeps every
@@ -192,17 +292,22 @@ class TorchScriptModel : public Model {
       all.insert(m.name);
       ordered.push_back(m.name);
     }
-    auto copy = graph->copy();
-    const auto produced = expose(*copy, all);
+    auto copy = fold_attributes(*graph, module_);
+    const auto produced = expose(*copy, module_, all);
+    const auto hidden = hidden_calls(*copy);
     for (const auto& layer : ordered) {
       auto p = produced.find(layer);
-      if (p == produced.end() || !p->second.calls.back()->type()->cast<c10::TensorType>()) continue;
+      if (p == produced.end() || !p->second.calls.back()->type()->cast<c10::TensorType>()) {
+        untappable_.push_back({layer, untappable_reason(layer, produced, hidden)});
+        continue;
+      }
       names_.push_back(layer);
       types_[layer] = p->second.type;
     }
   }
 
   std::vector<std::string> layer_names() const override { return names_; }
+  std::vector<UntappableLayer> untappable_layers() const override { return untappable_; }
 
   bool can_start_at(const std::string& layer) override {
     ForwardRequest none;
@@ -272,11 +377,11 @@ class TorchScriptModel : public Model {
 
   Variant build(const std::string& start, const std::set<std::string>& edit_layers,
                 const ForwardRequest& request) {
-    auto graph = module_.get_method("forward").graph()->copy();
+    auto graph = fold_attributes(*module_.get_method("forward").graph(), module_);
     std::set<std::string> targets(edit_layers.begin(), edit_layers.end());
     targets.insert(request.taps.begin(), request.taps.end());
     if (!start.empty()) targets.insert(start);
-    auto produced = expose(*graph, targets);
+    auto produced = expose(*graph, module_, targets);
     for (const auto& t : targets) {
       if (!produced.count(t)) throw Error("layer " + t + " of " + name() + " cannot be reached");
     }
@@ -341,10 +446,20 @@ class TorchScriptModel : public Model {
 
   jit::Module module_;
   std::vector<std::string> names_;
+  std::vector<UntappableLayer> untappable_;
   std::unordered_map<std::string, std::string> types_;
   std::mutex mutex_;
   std::map<std::string, Variant> variants_;
 };
+
+// The digits right after `prefix` in `text` ("" when there are none): LibTorch's version numbers.
+std::string number_after(const std::string& text, const std::string& prefix) {
+  const std::size_t at = text.find(prefix);
+  if (at == std::string::npos) return {};
+  std::size_t end = at + prefix.size();
+  while (end < text.size() && std::isdigit(static_cast<unsigned char>(text[end]))) ++end;
+  return text.substr(at + prefix.size(), end - at - prefix.size());
+}
 
 }  // namespace
 
@@ -355,6 +470,16 @@ std::unique_ptr<Model> open_torchscript(const std::filesystem::path& path, Prepr
     module = torch::jit::load(path.string(), c10::kCPU);
   } catch (const c10::Error& e) {
     std::string why = e.what_without_backtrace();
+    // A newer PyTorch's file: say so with both versions, and how to use a newer LibTorch.
+    const std::string file_version = number_after(why, "with version ");
+    const std::string max_version = number_after(why, "maximum supported version for reading is ");
+    if (!file_version.empty() && !max_version.empty()) {
+      throw Error("cannot load TorchScript model " + path.string() + ": it was saved by a newer PyTorch (file format " +
+                  "version " + file_version + ") than this LibTorch " + TORCH_VERSION + " reads (up to version " +
+                  max_version + "); build unitscope against a newer LibTorch with "
+                  "-DTorch_DIR=<site-packages>/torch/share/cmake/Torch, or save the model with PyTorch " +
+                  TORCH_VERSION);
+    }
     if (why.size() > 300) why = why.substr(0, 300) + " ...";
     throw Error("cannot load TorchScript model " + path.string() + ": " + why);
   }

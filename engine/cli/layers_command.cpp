@@ -51,6 +51,9 @@ void run(const LayersOptions& o) {
     std::printf("%-*s  %-*s  %s\n", int(name_width), l.name.c_str(), int(type_width), l.type.c_str(),
                 shape_text(l.shape).c_str());
   }
+  if (summary.untappable.empty()) return;
+  std::printf("\nnot tappable (%zu)\n", summary.untappable.size());
+  for (const auto& u : summary.untappable) std::printf("%s  %s\n", u.name.c_str(), u.reason.c_str());
 }
 
 }  // namespace
