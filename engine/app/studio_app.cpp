@@ -22,6 +22,7 @@
 #include "engine/studio/studio_dissection.h"
 #include "engine/app/frame_pacing.h"
 #include "engine/jobs/job.h"
+#include "engine/panels/panel_widgets.h"
 #include "engine/app/studio_frame.h"
 #include "engine/studio/studio_settings.h"
 #include "engine/app/studio_ui.h"
@@ -110,6 +111,8 @@ nlohmann::json describe_frame(const StudioUi& ui, const StudioViews& views, cons
   j["world_index"] = studio.settings.world_index;
   j["source_index"] = studio.settings.source_index;
   j["gan_index"] = studio.settings.gan_index_a;
+  j["model_error"] = studio.model_error();
+  for (const auto& [key, r] : marked_items()) j["items"][key] = r;
   return j;
 }
 

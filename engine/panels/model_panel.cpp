@@ -70,9 +70,12 @@ void ModelPanel::draw(PanelContext& ctx) {
   if (path_edit_.empty() && model.rfind("demo:", 0) != 0) path_edit_ = model;
   ImGui::SetNextItemWidth(-(button_width("Open") + ImGui::GetStyle().ItemSpacing.x));
   ImGui::InputTextWithHint("##model", "model.pt path", &path_edit_);
+  mark_item("model_path");
   hover_tooltip(path_edit_.empty() ? "a TorchScript model.pt with its model.pt.json beside it" : path_edit_);
   ImGui::SameLine();
-  if (ImGui::Button("Open") && !path_edit_.empty()) studio.open_model(path_edit_);
+  const bool open = ImGui::Button("Open");
+  mark_item("model_open");
+  if (open && !path_edit_.empty()) studio.open_model(path_edit_);
 
   error_text(studio.model_error());
   const analysis::LiveModelInfo* info = studio.info();

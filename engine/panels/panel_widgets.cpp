@@ -54,4 +54,19 @@ void job_outcome(const JobSlot& job, const char* cancelled) {
   if (state == JobState::kCancelled) ImGui::TextColored(kDimColor, "%s", cancelled);
 }
 
+namespace {
+// Written and read on the UI thread only.
+std::map<std::string, std::array<float, 4>>& items() {
+  static std::map<std::string, std::array<float, 4>> marked;
+  return marked;
+}
+}  // namespace
+
+void mark_item(const char* key) {
+  const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
+  items()[key] = {a.x, a.y, b.x - a.x, b.y - a.y};
+}
+
+const std::map<std::string, std::array<float, 4>>& marked_items() { return items(); }
+
 }  // namespace unitscope::engine

@@ -2,8 +2,10 @@
 // outcome (progress bar, status, Cancel; the failure or cancellation of the last run).
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <initializer_list>
+#include <map>
 #include <string>
 
 #include <imgui.h>
@@ -34,5 +36,9 @@ void dim_wrapped(const std::string& text);
 void hover_tooltip(const std::string& text);
 // After a run: its error, or `cancelled` when it was cancelled; nothing when it finished.
 void job_outcome(const JobSlot& job, const char* cancelled);
+// Remembers the last item's screen rectangle under `key` for the studio's state dump, so tests
+// can click a control with real input (x, y, w, h in window pixels).
+void mark_item(const char* key);
+const std::map<std::string, std::array<float, 4>>& marked_items();
 
 }  // namespace unitscope::engine

@@ -5,7 +5,9 @@
 # Usage: studio_paint_test.sh UNITSCOPE FIXTURES GAN_DISSECTION SCRATCH
 # Fails unless the drag painted exactly one stroke with a point per frame of the drag and moved no
 # window (a drag over a plain ImGui::Image moves the Viewport window and paints at most a dab),
-# Ctrl+Z removed that stroke, Right stepped the GAN sample and Esc cleared the selected unit.
+# Ctrl+Z removed that stroke, Right stepped the GAN sample and Esc cleared the selected unit; then a
+# path typed into Model and layer and Open clicked, for a file that does not exist, leaves the GAN,
+# its dissection and the sample as they were and shows the error.
 set -euo pipefail
 unitscope=$1 fixtures=$2 dissection=$3 scratch=$4
 # The drag: kSteps mouse moves kStepSeconds apart, across the middle 60% of the image.
@@ -87,4 +89,25 @@ wait_for 30 ".gan_index == $((gan_index + 1))" "Right stepping the GAN sample fr
 press Escape
 wait_for 30 '.selected_unit == -1' "Esc clearing the selected unit"
 [ "$(value '.windows')" = "$windows_before" ] || fail "a window moved after the drag: before $windows_before"
-echo "painted one stroke of $points points with no window moved; Ctrl+Z, Right and Esc did their part"
+
+# A failed Open, typed and clicked: the GAN, its dissection and the sample stay; the error shows.
+click() {
+  read -r x y w h < <(jq -r ".items.$1 | map(floor) | @tsv" "$state")
+  xdotool mousemove --window "$window" $((x + w / 2)) $((y + h / 2))
+  sleep 0.3
+  xdotool mousedown 1; sleep 0.2; xdotool mouseup 1
+  sleep 0.5
+}
+gan_index=$(value '.gan_index')
+click model_path
+xdotool type --delay 30 "$scratch/no_such_model.pt"
+sleep 0.5
+click model_open
+wait_for 60 '.model_error | contains("no_such_model.pt")' "the failed Open's error naming the file"
+sleep 1
+[ "$(value '.model')" = '"demo:gan"' ] || fail "the failed Open changed the model: $(value '.model')"
+[ "$(value '.has_dissection')" = true ] || fail "the failed Open dropped the dissection"
+[ "$(value '.has_frame')" = true ] || fail "the failed Open left no frame"
+[ "$(value '.gan_index')" = "$gan_index" ] || fail "the failed Open moved the GAN sample"
+echo "painted one stroke of $points points with no window moved; Ctrl+Z, Right and Esc did their part;" \
+  "a failed Open kept the GAN and its dissection"
