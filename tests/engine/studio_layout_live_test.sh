@@ -13,12 +13,6 @@ rm -rf "$scratch"
 mkdir -p "$scratch"
 export UNITSCOPE_CONFIG_DIR="$scratch/config" UNITSCOPE_CACHE_DIR="$scratch/cache"
 state=$scratch/state.json
-fail() {
-  echo "studio_layout_live_test: $*" >&2
-  echo "--- state" >&2; cat "$state" >&2 2>/dev/null || true
-  echo "--- studio log" >&2; cat "$scratch/studio.log" >&2
-  exit 1
-}
 
 source "$(dirname "$0")/xvfb_session.sh"
 start_desktop studio_layout_live_test "$scratch" 2560x1440
@@ -30,16 +24,6 @@ pids+=($studio)
 timeout 60 xdotool search --sync --pid $studio >/dev/null || fail "no studio window in 60 s"
 window=$(xdotool search --pid $studio | tail -n 1)
 
-# wait_for SECONDS JQ_FILTER WHAT: until the state file satisfies the filter.
-wait_for() {
-  local end=$((SECONDS + $1))
-  while [ $SECONDS -lt $end ]; do
-    if [ -s "$state" ] && jq -e "$2" "$state" >/dev/null 2>&1; then return 0; fi
-    kill -0 $studio 2>/dev/null || fail "the studio exited while waiting for: $3"
-    sleep 0.2
-  done
-  fail "not within $1 s: $3"
-}
 # resize W H: the window to W x H, then the state once the studio has drawn that size.
 resize() {
   xdotool windowsize "$window" "$1" "$2"

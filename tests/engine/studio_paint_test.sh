@@ -18,12 +18,6 @@ rm -rf "$scratch"
 mkdir -p "$scratch"
 export UNITSCOPE_CONFIG_DIR="$scratch/config" UNITSCOPE_CACHE_DIR="$scratch/cache"
 state=$scratch/state.json
-fail() {
-  echo "studio_paint_test: $*" >&2
-  echo "--- state" >&2; cat "$state" >&2 2>/dev/null || true
-  echo "--- studio log" >&2; cat "$scratch/studio.log" >&2
-  exit 1
-}
 
 source "$(dirname "$0")/xvfb_session.sh"
 start_desktop studio_paint_test "$scratch" 1280x720
@@ -34,17 +28,6 @@ studio=$!
 pids+=($studio)
 window=$(timeout 60 xdotool search --sync --name "unitscope studio" | head -n 1) || fail "no studio window in 60 s"
 
-# wait_for SECONDS JQ_FILTER WHAT: until the state file satisfies the filter.
-wait_for() {
-  local end=$((SECONDS + $1))
-  while [ $SECONDS -lt $end ]; do
-    if [ -s "$state" ] && jq -e "$2" "$state" >/dev/null 2>&1; then return 0; fi
-    kill -0 $studio 2>/dev/null || fail "the studio exited while waiting for: $3"
-    sleep 0.2
-  done
-  fail "not within $1 s: $3"
-}
-value() { jq -c "$1" "$state"; }
 # A key held as a user holds it: ImGui 1.86 reads key state once a frame, so `xdotool key`'s
 # press and release in the same microsecond would fall between two frames.
 press() { xdotool keydown "$1"; sleep 0.3; xdotool keyup "$1"; }
