@@ -217,11 +217,19 @@ std::variant<BrodenSample, std::string> BrodenDataset::Impl::decode(
     }
     sample.pixels = std::move(*image);
   }
-  if (!options.load_labels) return sample;
-  sample.labels.resize(categories.size());
-  for (std::size_t c = 0; c < categories.size(); ++c) {
-    if (!category_columns[c]) continue;
-    if (auto problem = decode_cell(ref, c, fields[*category_columns[c]], sample)) return *problem;
+  if (options.load_labels) {
+    sample.labels.resize(categories.size());
+    for (std::size_t c = 0; c < categories.size(); ++c) {
+      if (!category_columns[c]) continue;
+      if (auto problem = decode_cell(ref, c, fields[*category_columns[c]], sample)) return *problem;
+    }
+  }
+  if (options.view) {
+    try {
+      apply_label_view(*options.view, sample);
+    } catch (const Error& e) {
+      return where(ref) + ": " + e.what();
+    }
   }
   return sample;
 }

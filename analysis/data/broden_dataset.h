@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "analysis/data/image.h"
+#include "analysis/data/label_view.h"
 
 namespace unitscope::analysis {
 
@@ -28,6 +29,9 @@ struct BrodenOptions {
   bool load_labels = true;             // false: neither reads nor checks the label cells (samples carry none)
   int threads = 2;                     // decoder threads
   int prefetch = 32;                   // samples decoded ahead of the consumer; bounds memory
+  // Set: each sample's label planes are resampled onto the model's view (apply_label_view) and sh,
+  // sw give the view's grid, also when no labels are loaded. Unset: labels as the files hold them.
+  std::optional<LabelView> view;
 };
 
 struct BrodenCategory {

@@ -161,6 +161,17 @@ std::optional<Sidecar> read_sidecar(const std::filesystem::path& model) {
     if (j.contains("input_shape")) s.input_shape = j.at("input_shape").get<std::vector<std::int64_t>>();
     if (j.contains("input_size")) s.input_size = j.at("input_size").get<int>();
     if (j.contains("classes")) s.classes = j.at("classes").get<std::vector<std::string>>();
+    if (j.contains("dissect")) {
+      const json& d = j.at("dissect");
+      if (!d.is_object()) throw Error(where + ": \"dissect\" must be an object");
+      for (const auto& [key, value] : d.items()) {
+        if (key == "quantile") s.dissect.quantile = value.get<double>();
+        else if (key == "iou_threshold") s.dissect.iou_threshold = value.get<double>();
+        else if (key == "categories") s.dissect.categories = value.get<std::vector<std::string>>();
+        else if (key == "label_size") s.dissect.label_size = value.get<int>();
+        else throw Error(where + ": unknown key \"dissect." + key + "\" (quantile, iou_threshold, categories, label_size)");
+      }
+    }
     if (j.contains("architecture")) s.architecture = j.at("architecture").dump();
   } catch (const json::exception& e) {
     throw Error(where + ": " + e.what());
@@ -182,6 +193,14 @@ void write_sidecar(const std::filesystem::path& model, const Sidecar& s) {
   if (!s.input_shape.empty()) j["input_shape"] = s.input_shape;
   if (s.input_size > 0) j["input_size"] = s.input_size;
   if (!s.classes.empty()) j["classes"] = s.classes;
+  if (!s.dissect.empty()) {
+    json d = json::object();
+    if (s.dissect.quantile) d["quantile"] = *s.dissect.quantile;
+    if (s.dissect.iou_threshold) d["iou_threshold"] = *s.dissect.iou_threshold;
+    if (s.dissect.categories) d["categories"] = *s.dissect.categories;
+    if (s.dissect.label_size) d["label_size"] = *s.dissect.label_size;
+    j["dissect"] = d;
+  }
   if (!s.architecture.empty()) j["architecture"] = json::parse(s.architecture);
   const std::filesystem::path path = sidecar_path(model);
   std::ofstream out(path);

@@ -38,12 +38,29 @@ struct PreprocessOverrides {
   std::optional<std::array<float, 3>> std;
 };
 
+// The papers' knobs for dissecting a model; each one unset takes the model's sidecar's value, else
+// the default. quantile: the top fraction of each unit's values that counts as active (default: the
+// convention's, 0.005 netdissect-lite, 0.01 pnas). iou_threshold: a unit whose best IoU is higher is
+// a detector (0.04). categories: the concept categories scored, in this order (default: all of the
+// dataset's; NetDissect-Lite leaves out material). label_size: the shorter side of the grid maps and
+// labels are compared on (default 0: the labels' own resolution over the model's view of each image).
+struct DissectKnobs {
+  std::optional<double> quantile;
+  std::optional<double> iou_threshold;
+  std::optional<std::vector<std::string>> categories;
+  std::optional<int> label_size;
+
+  bool operator==(const DissectKnobs&) const = default;
+  bool empty() const { return *this == DissectKnobs{}; }
+};
+
 // Everything a model's sidecar JSON (`<model file>.json`) may hold.
 struct Sidecar {
   std::optional<Preprocess> preprocess;  // only the keys present override the defaults
   std::vector<std::int64_t> input_shape;  // per sample, e.g. {512} for a GAN; empty: {3, size, size}
   int input_size = 0;                     // the size the model expects; 0: unknown
   std::vector<std::string> classes;       // class names of a classifier's outputs, if known
+  DissectKnobs dissect;                   // "dissect": the knobs this model is dissected with
   std::string architecture;  // JSON object naming a built-in architecture; the model file then holds
                              // its weights as a LibTorch archive. Empty for TorchScript.
 };

@@ -20,7 +20,9 @@
 #include "analysis/dissect/dissection_state.h"
 #include "analysis/data/error.h"
 #include "analysis/data/file_write.h"
+#include "analysis/data/label_view.h"
 #include "analysis/data/unit_numbering.h"
+#include "analysis/model/layer_maps.h"
 #include "analysis/model/model.h"
 #include "analysis/stats/tally_kernels.h"
 #include "analysis/stats/unit_thresholds.h"
@@ -46,7 +48,6 @@ void DissectionRun::open_inputs() {
   if (options_.layers.empty()) throw Error("dissect: no layers given");
   if (options_.batch < 1) throw Error("dissect: --batch must be at least 1");
   if (options_.topk < 0 || options_.report_images < 0) throw Error("dissect: --topk must be >= 0");
-  if (options_.sketch_k < 8) throw Error("dissect: sketch k must be at least 8");
   for (std::size_t i = 0; i < options_.layers.size(); ++i) {
     for (std::size_t j = 0; j < i; ++j) {
       if (layer_dir_name(options_.layers[i]) == layer_dir_name(options_.layers[j])) {
@@ -56,11 +57,16 @@ void DissectionRun::open_inputs() {
   }
   set_threads(options_.threads);
   model_ = open_model(options_.model);
+  resolve_knobs();
   for (const auto& layer : options_.layers) model_->check_layer(layer);
 
   BrodenOptions bo;
   bo.split = options_.split;
+  bo.categories = knobs_.categories;
   bo.threads = 2;
+  // A generator's labels are its own output; an image model sees its preprocessing's view.
+  if (!options_.latent_seed) bo.view = LabelView{model_->preprocess(), knobs_.label_size};
+  else if (knobs_.label_size > 0) bo.view = LabelView{Preprocess{}, knobs_.label_size};
   bo.load_images = false;
   labels_ = BrodenDataset::open(options_.dataset, bo);
   // Pass 1 and the report need the images but no labels.
@@ -82,9 +88,33 @@ void DissectionRun::open_inputs() {
   }
 }
 
+void DissectionRun::resolve_knobs() {
+  const DissectKnobs none;
+  const DissectKnobs& file = model_->sidecar() ? model_->sidecar()->dissect : none;
+  const DissectKnobs& cli = options_.knobs;
+  knobs_.quantile = cli.quantile.value_or(file.quantile.value_or(0.0));
+  knobs_.iou_threshold = cli.iou_threshold.value_or(file.iou_threshold.value_or(kDetectorIou));
+  knobs_.categories = cli.categories.value_or(file.categories.value_or(std::vector<std::string>{}));
+  knobs_.label_size = cli.label_size.value_or(file.label_size.value_or(0));
+  const std::string from = " (from " + (cli == none && !(file == none) ? sidecar_path(options_.model.source).string()
+                                                                       : std::string("the options")) + ")";
+  if (!(knobs_.quantile >= 0.0 && knobs_.quantile < 0.5)) {
+    throw Error("dissect: the quantile is " + std::to_string(knobs_.quantile) + from +
+                "; give the top fraction of each unit's values below 0.5 (NetDissect-Lite 0.005, the PNAS code 0.01), "
+                "or 0 for the convention's");
+  }
+  if (!(knobs_.iou_threshold >= 0.0 && knobs_.iou_threshold < 1.0)) {
+    throw Error("dissect: the IoU threshold is " + std::to_string(knobs_.iou_threshold) + from + "; give an IoU from 0 to 1");
+  }
+  if (knobs_.label_size < 0 || knobs_.label_size > 4096) {
+    throw Error("dissect: the label size is " + std::to_string(knobs_.label_size) + from +
+                "; give 0 (the labels' own) to 4096");
+  }
+}
+
 void DissectionRun::load_or_start() {
   nlohmann::ordered_json f;
-  f["version"] = 2;
+  f["version"] = 3;
   f["model"] = options_.model.source;
   f["seed"] = options_.model.seed;
   f["preprocess"] = describe(model_->preprocess());
@@ -96,7 +126,12 @@ void DissectionRun::load_or_start() {
   f["convention"] = convention_name(options_.convention);
   f["batch"] = options_.batch;
   f["topk"] = options_.topk;
-  f["sketch_k"] = options_.sketch_k;
+  f["quantile"] = threshold_rule(options_.convention, knobs_.quantile).level;
+  f["categories"] = categories_;
+  f["label_size"] = knobs_.label_size;
+  std::vector<std::string> layouts;
+  for (const auto& layer : options_.layers) layouts.push_back(layout_name(options_.layout_of(layer)));
+  f["layouts"] = layouts;
   const std::string fingerprint = f.dump();
 
   fs::create_directories(state_dir());
@@ -183,12 +218,9 @@ void DissectionRun::forward_batch(std::vector<BrodenSample>& batch) {
   at::Tensor input;
   if (options_.latent_seed) {
     // A generator: data row r was drawn from latent sample r, so its input is that latent.
-    const auto shape = model_->input_shape(0);
-    if (shape.size() != 1) {
-      throw Error("model " + model_->name() + " is not a generator: its sidecar gives no [latent] input_shape");
-    }
+    const auto shape = model_->latent_shape();
     std::vector<at::Tensor> z;
-    for (const auto& s : batch) z.push_back(sample_latents(*options_.latent_seed, s.row, 1, int(shape[0])));
+    for (const auto& s : batch) z.push_back(sample_latents(*options_.latent_seed, s.row, 1, shape));
     input = at::cat(z);
   } else {
     Stopwatch watch(timings_.prepare);
@@ -209,13 +241,15 @@ void DissectionRun::forward_batch(std::vector<BrodenSample>& batch) {
   std::vector<at::Tensor> layer_acts(options_.layers.size());
   for (std::size_t li = 0; li < options_.layers.size(); ++li) {
     at::Tensor& acts = layer_acts[li];
-    acts = out.taps[li].to(at::kFloat).contiguous();
-    if (acts.dim() == 2) acts = acts.reshape({b, acts.size(1), 1, 1});
-    if (acts.dim() != 4 || acts.size(0) != b) {
-      throw Error("layer " + options_.layers[li] + " of " + model_->name() +
-                  " gives an output of rank " + std::to_string(acts.dim()) +
-                  "; dissection needs [N, C, H, W] or [N, C]");
+    const at::Tensor tap = out.taps[li].to(at::kFloat);
+    if (tap.dim() < 2 || tap.size(0) != b) {
+      throw Error("layer " + options_.layers[li] + " of " + model_->name() + " gives an output of rank " +
+                  std::to_string(tap.dim()) + "; dissection needs a batch of maps or tokens");
     }
+    const UnitGrid grid = unit_grid(std::vector<std::int64_t>(tap.sizes().begin() + 1, tap.sizes().end()),
+                                    options_.layout_of(options_.layers[li]), options_.layers[li] + " of " + model_->name());
+    at::Tensor class_token;
+    acts = to_unit_maps(tap, grid, &class_token);
     LayerState& layer = state_.layers[li];
     const std::vector<std::int64_t> shape{acts.size(1), acts.size(2), acts.size(3)};
     if (layer.shape.empty()) {
@@ -223,6 +257,10 @@ void DissectionRun::forward_batch(std::vector<BrodenSample>& batch) {
     } else if (layer.shape != shape) {
       throw Error("layer " + options_.layers[li] + " changed shape between images (index.csv row " +
                   std::to_string(batch.front().row + 1) + "); give images of one size");
+    }
+    if (class_token.defined()) {
+      const at::Tensor values = class_token.contiguous();
+      layer.observe_class_token(values.data_ptr<float>(), static_cast<std::size_t>(b));
     }
   }
   // The cache writes run beside the statistics: a write held up by the disk leaves the cores to them.
@@ -235,9 +273,8 @@ void DissectionRun::forward_batch(std::vector<BrodenSample>& batch) {
     bool finite = true;
     {
       Stopwatch watch(timings_.statistics);
-      const std::uint64_t batch_number = state_.position / static_cast<std::uint64_t>(options_.batch) + 1;
-      finite = observe_batch(state_.layers[li], options_.convention, options_.sketch_k,
-                             layer_acts[li].data_ptr<float>(), seg_sizes, batch.size(), batch_number);
+      finite = observe_batch(state_.layers[li], threshold_rule(options_.convention, knobs_.quantile),
+                             layer_acts[li].data_ptr<float>(), seg_sizes, batch.size());
     }
     if (!finite) {
       const at::Tensor bad = (~at::isfinite(layer_acts[li])).any(3).any(2).any(0).nonzero().squeeze(1);
@@ -282,7 +319,7 @@ std::span<const float> DissectionRun::read_cache(std::size_t li, std::uint64_t f
 
 void DissectionRun::choose_thresholds() {
   Stopwatch watch(timings_.thresholds);
-  analysis::choose_thresholds(state_.layers, options_.convention, options_.sketch_k, state_.seg_sizes,
+  analysis::choose_thresholds(state_.layers, threshold_rule(options_.convention, knobs_.quantile), state_.seg_sizes,
                               static_cast<std::size_t>(options_.batch), kRefineMemory,
                               [&](std::size_t li, std::uint64_t first, std::uint64_t count) {
                                 return read_cache(li, first, count);
@@ -304,6 +341,10 @@ LayerResult DissectionRun::layer_result(std::size_t li) const {
   lr.layer = options_.layers[li];
   lr.shape = layer.shape;
   lr.tally = layer.tally;
+  for (std::size_t u = 0; u < layer.class_sum.size(); ++u) {
+    lr.class_token_mean.push_back(layer.class_sum[u] / static_cast<double>(std::max<std::uint64_t>(1, layer.class_images)));
+    lr.class_token_max.push_back(layer.class_max[u]);
+  }
   const auto scores = score_units(layer.tally, label_category_, options_.convention);
   for (std::size_t u = 0; u < scores.size(); ++u) {
     UnitResult ur;
@@ -321,7 +362,15 @@ LayerResult DissectionRun::layer_result(std::size_t li) const {
 DissectionResult DissectionRun::result() const {
   DissectionResult r;
   r.convention = options_.convention;
-  r.quantile = convention_quantile(options_.convention);
+  r.quantile = threshold_rule(options_.convention, knobs_.quantile).level;
+  r.iou_threshold = knobs_.iou_threshold;
+  r.geometry.follows_view = !options_.latent_seed;
+  r.geometry.preprocess = model_->preprocess();
+  r.geometry.label_size = knobs_.label_size;
+  if (state_.seg_sizes.size() >= 2) {
+    r.geometry.grid_height = state_.seg_sizes[0];
+    r.geometry.grid_width = state_.seg_sizes[1];
+  }
   r.model = options_.model.source;
   r.dataset = options_.dataset;
   r.images = total_;
@@ -360,7 +409,8 @@ void DissectionRun::write_outputs(const DissectionResult& r, bool report) {
     if (it != small.end()) return it->second;
     Image shrunk(kThumbnail, kThumbnail, 3);
     if (auto sample = images_->read(position)) {
-      const Image& full = sample->pixels;
+      // The maps describe the model's view of the image, so the thumbnail shows that view.
+      const Image full = options_.latent_seed ? std::move(sample->pixels) : crop_to_view(sample->pixels, model_->preprocess());
       for (int y = 0; y < kThumbnail; ++y) {
         for (int x = 0; x < kThumbnail; ++x) {
           const std::uint8_t* src = full.at(std::min(full.width - 1, x * full.width / kThumbnail),

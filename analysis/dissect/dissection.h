@@ -6,13 +6,16 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <optional>
 #include <stop_token>
 #include <string>
 #include <vector>
 
-#include "analysis/stats/iou_tally.h"
+#include "analysis/data/preprocess.h"
+#include "analysis/model/layer_layout.h"
 #include "analysis/model/model_spec.h"
+#include "analysis/stats/iou_tally.h"
 
 namespace unitscope::analysis {
 
@@ -24,12 +27,20 @@ struct DissectOptions {
   std::filesystem::path dataset;   // a Broden-format directory
   std::filesystem::path out;       // DIR: DIR/<layer>/tally.csv, dissection.json, DIR/report.html
   Convention convention = Convention::kPnas;
+  DissectKnobs knobs;  // preprocess.h: unset ones come from the model's sidecar, else the defaults
+  // How each layer's output is read as units on a grid (layer_layout.h); a layer not named takes
+  // `layout` (kAuto: guessed from its shape).
+  LayerLayout layout = LayerLayout::kAuto;
+  std::map<std::string, LayerLayout> layouts;
+  LayerLayout layout_of(const std::string& layer) const {
+    const auto it = layouts.find(layer);
+    return it == layouts.end() ? layout : it->second;
+  }
   std::string split;               // empty: every row of index.csv
   int batch = 16;
   int threads = 0;                 // LibTorch intra-op threads; 0: one per core
   int topk = 8;                    // exemplar images kept per unit
   int report_images = 4;           // of those, how many report.html draws per unit
-  int sketch_k = 1024;             // netdissect-lite's KLL accuracy knob (about 3k floats per unit)
   std::size_t limit = 0;           // dissect only the first `limit` images (0: all)
   bool keep_cache = false;         // keep DIR/.dissect/*.f32 (the activation cache) after success
   bool write_report = true;
@@ -71,7 +82,9 @@ struct UnitResult {
 
 struct LayerResult {
   std::string layer;
-  std::vector<std::int64_t> shape;  // one sample's output, e.g. {512, 7, 7}
+  std::vector<std::int64_t> shape;  // one sample's maps as dissected, {units, H, W}, e.g. {512, 7, 7}
+  // A token layer's class token, kept off the grid: per unit, its mean and maximum over the images.
+  std::vector<double> class_token_mean, class_token_max;
   IouTally tally;
   std::vector<UnitResult> units;    // by unit index
 };
@@ -90,9 +103,19 @@ struct DissectTimings {
   double outputs = 0.0;      // writing tally.csv, dissection.json and report.html
 };
 
+// What a result was computed on: the model's view of each image and the compared grid.
+struct DissectGeometry {
+  bool follows_view = true;  // false for a generator: the labels are its own output, not resized
+  Preprocess preprocess;     // resize and crop, applied to the labels by nearest neighbour
+  int label_size = 0;        // as DissectOptions::label_size
+  int grid_width = 0, grid_height = 0;  // the first image's compared grid
+};
+
 struct DissectionResult {
   Convention convention = Convention::kPnas;
-  double quantile = 0.0;
+  double quantile = 0.0;       // the level of the thresholds: 1 - the top fraction
+  double iou_threshold = kDetectorIou;
+  DissectGeometry geometry;
   std::string model;
   std::filesystem::path dataset;
   std::size_t images = 0;
@@ -114,11 +137,12 @@ class DissectCancelled : public std::runtime_error {
 
 // Runs or resumes the dissection described by `options`, writing every output under options.out.
 // Pass 1 runs the model once per image, appends each layer's raw float32 activations to
-// DIR/.dissect/<layer>.f32 and gathers per-unit statistics of the values near the quantile (pnas:
-// tail histograms of the upsampled maps; netdissect-lite: KLL sketches of the raw maps); pass 2
-// reads that cache back and tallies. A pnas histogram names the bin that holds the quantile; the
-// tally keeps that bin's pixels aside and settles the exact threshold at its end (or, for a unit
-// whose bin holds too many values, one more look at the cache settles it first). A checkpoint after every
+// DIR/.dissect/<layer>.f32 and gathers per-unit tail histograms of the values near the quantile (pnas:
+// of the maps upsampled to the label grid; netdissect-lite: of the raw maps); pass 2 reads that
+// cache back and tallies. Every threshold is the exact quantile (numpy's linear rule). A histogram
+// names the bin that holds the quantile; for pnas the tally keeps that bin's pixels aside and
+// settles the exact threshold at its end; otherwise (raw maps, or a bin with too many values) one
+// more look at the cache settles it first. Label maps follow the model's resize and crop (LabelView). A checkpoint after every
 // batch makes an interrupted run lose at most one batch; the resumed results are byte-identical to
 // an uninterrupted run with the same options.
 // Throws Error for bad input (unknown layer, failing model, dataset errors, NaN/Inf activations,

@@ -51,6 +51,7 @@ LayerDissection read_layer_dissection(const std::filesystem::path& path) {
     d.layer = j.at("layer").get<std::string>();
     d.shape = j.at("shape").get<std::vector<std::int64_t>>();
     d.convention = j.value("convention", "");
+    d.detector_iou = j.value("detector_iou", 0.04);
     if (const std::string dataset = j.value("dataset", ""); !dataset.empty()) {
       d.dataset = std::filesystem::absolute(dataset).lexically_normal();
     }

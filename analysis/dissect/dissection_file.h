@@ -40,6 +40,7 @@ struct LayerDissection {
   std::string layer;
   std::vector<std::int64_t> shape;
   std::string convention;
+  double detector_iou = 0.04;       // the run's --iou-threshold: a higher IoU makes a detector
   // The dissected dataset as an absolute path (a relative one is taken from the working
   // directory); empty when the file does not say.
   std::filesystem::path dataset;

@@ -94,7 +94,17 @@ std::string dissection_json(const DissectionResult& result, const LayerResult& l
   doc["model"] = result.model;
   doc["dataset"] = result.dataset.string();
   doc["images"] = result.images;
-  doc["detector_iou"] = kDetectorIou;
+  doc["detector_iou"] = result.iou_threshold;
+  const DissectGeometry& g = result.geometry;
+  nlohmann::ordered_json geometry;
+  geometry["labels_follow"] = g.follows_view ? "the model's view of each image (resize and crop, nearest neighbour)"
+                                             : "the generator's output, as it is";
+  geometry["resize"] = g.follows_view ? g.preprocess.resize : 0;
+  geometry["stretch"] = g.follows_view && g.preprocess.stretch;
+  geometry["crop"] = g.follows_view ? g.preprocess.crop : 0;
+  geometry["label_size"] = g.label_size;
+  geometry["grid"] = {g.grid_width, g.grid_height};
+  doc["geometry"] = std::move(geometry);
   doc["categories"] = result.categories;
   doc["labels"] = result.label_names;
   ordered_json units = ordered_json::array();
@@ -106,8 +116,12 @@ std::string dissection_json(const DissectionResult& result, const LayerResult& l
     j["label_number"] = u.score.label;
     j["category"] = category_name(result, u.score.category);
     j["iou"] = u.score.score;
-    j["detector"] = u.score.detector();
+    j["detector"] = u.score.score > result.iou_threshold;
     j["activated_pixels"] = layer.tally.activation[static_cast<std::size_t>(u.unit)];
+    if (static_cast<std::size_t>(u.unit) < layer.class_token_mean.size()) {
+      j["class_token"] = {{"mean", layer.class_token_mean[static_cast<std::size_t>(u.unit)]},
+                          {"max", layer.class_token_max[static_cast<std::size_t>(u.unit)]}};
+    }
     ordered_json best = ordered_json::object();
     for (std::size_t c = 0; c < u.score.best.size(); ++c) {
       const CategoryBest& b = u.score.best[c];
@@ -178,7 +192,7 @@ std::string report_html(const DissectionResult& result, const std::map<std::uint
       << "</code>, dataset <code>" << html_escape(result.dataset.string()) << "</code>, "
       << result.images << " images, convention <b>" << convention_name(result.convention)
       << "</b> (quantile " << real(result.quantile) << ", detector when IoU &gt; "
-      << real(kDetectorIou) << ")</p>\n";
+      << real(result.iou_threshold) << ")</p>\n";
   for (std::size_t li = 0; li < result.layers.size(); ++li) {
     const LayerResult& layer = result.layers[li];
     out << "<h2>Layer <code>" << html_escape(layer.layer) << "</code> (" << layer.units.size()
@@ -186,7 +200,7 @@ std::string report_html(const DissectionResult& result, const std::map<std::uint
     std::vector<int> detectors(result.categories.size(), 0);
     std::vector<std::vector<int>> unique(result.categories.size());
     for (const UnitResult& u : layer.units) {
-      if (u.score.detector() && u.score.category >= 0) {
+      if (u.score.detector(result.iou_threshold) && u.score.category >= 0) {
         ++detectors[static_cast<std::size_t>(u.score.category)];
         unique[static_cast<std::size_t>(u.score.category)].push_back(u.score.label);
       }
@@ -207,7 +221,7 @@ std::string report_html(const DissectionResult& result, const std::map<std::uint
     for (const UnitResult& u : layer.units) scores.push_back(u.score);
     for (int index : ranking(scores)) {
       const UnitResult& u = layer.units[static_cast<std::size_t>(index)];
-      out << "<tr><td>" << unit_number(u.unit) << "</td><td" << (u.score.detector() ? " class=\"det\"" : "")
+      out << "<tr><td>" << unit_number(u.unit) << "</td><td" << (u.score.detector(result.iou_threshold) ? " class=\"det\"" : "")
           << ">" << html_escape(label_name(result, u.score.label)) << "</td><td>"
           << html_escape(category_name(result, u.score.category)) << "</td><td>";
       char iou[32];

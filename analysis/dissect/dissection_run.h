@@ -55,6 +55,7 @@ class DissectionRun {
 
  private:
   void open_inputs();
+  void resolve_knobs();
   void load_or_start();
   void save();
   void forward_pass();
@@ -92,6 +93,13 @@ class DissectionRun {
   std::optional<BrodenDataset> labels_;
   std::uint64_t total_ = 0;
   std::vector<std::string> categories_;
+  // The knobs in force: the options', else the model sidecar's, else the defaults (resolve_knobs).
+  struct Knobs {
+    double quantile = 0.0;  // 0: the convention's
+    double iou_threshold = kDetectorIou;
+    std::vector<std::string> categories;
+    int label_size = 0;
+  } knobs_;
   std::vector<std::string> label_names_;
   std::vector<int> label_category_;
   State state_;

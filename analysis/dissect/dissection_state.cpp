@@ -1,5 +1,7 @@
 #include "analysis/dissect/dissection_state.h"
 
+#include <algorithm>
+#include <limits>
 #include <stdexcept>
 
 #include "analysis/data/byte_io.h"
@@ -7,7 +9,7 @@
 namespace unitscope::analysis {
 
 namespace {
-constexpr std::uint32_t kCheckpointMagic = 0x44534b34;  // "DSK4"
+constexpr std::uint32_t kCheckpointMagic = 0x44534b35;  // "DSK5"
 }  // namespace
 
 std::vector<std::uint8_t> serialize_state(const State& s) {
@@ -25,14 +27,15 @@ std::vector<std::uint8_t> serialize_state(const State& s) {
   for (const LayerState& l : s.layers) {
     bytes::put_vector(out, l.shape);
     bytes::put(out, l.cache_bytes);
-    bytes::put(out, static_cast<std::uint64_t>(l.sketches.size()));
-    for (const auto& sketch : l.sketches) sketch.serialize(out);
     bytes::put(out, static_cast<std::uint64_t>(l.histograms.size()));
     for (const auto& histogram : l.histograms) histogram.serialize(out);
     bytes::put_vector(out, l.thresholds);
     bytes::put_vector(out, l.unsettled);
     for (const QuantileBracket& b : l.brackets) b.serialize(out);
     l.tally.serialize(out);
+    bytes::put_vector(out, l.class_sum);
+    bytes::put_vector(out, l.class_max);
+    bytes::put(out, l.class_images);
   }
   return out;
 }
@@ -58,9 +61,6 @@ State deserialize_state(std::span<const std::uint8_t> data) {
   for (LayerState& l : s.layers) {
     l.shape = bytes::get_vector<std::int64_t>(data, o, what);
     l.cache_bytes = bytes::get<std::uint64_t>(data, o, what);
-    const auto sketches = bytes::get<std::uint64_t>(data, o, what);
-    if (sketches > (1u << 24)) throw std::runtime_error("corrupt");
-    for (std::uint64_t i = 0; i < sketches; ++i) l.sketches.push_back(QuantileSketch::deserialize(data, o));
     const auto histograms = bytes::get<std::uint64_t>(data, o, what);
     if (histograms > (1u << 24)) throw std::runtime_error("corrupt");
     for (std::uint64_t i = 0; i < histograms; ++i) l.histograms.push_back(TailHistogram::deserialize(data, o));
@@ -71,8 +71,28 @@ State deserialize_state(std::span<const std::uint8_t> data) {
       l.brackets.push_back(QuantileBracket::deserialize(data, o));
     }
     l.tally = IouTally::deserialize(data, o);
+    l.class_sum = bytes::get_vector<double>(data, o, what);
+    l.class_max = bytes::get_vector<double>(data, o, what);
+    l.class_images = bytes::get<std::uint64_t>(data, o, what);
+    if (l.class_sum.size() != l.class_max.size()) throw std::runtime_error("corrupt");
   }
   return s;
+}
+
+void LayerState::observe_class_token(const float* values, std::size_t images) {
+  const auto n = static_cast<std::size_t>(units());
+  if (class_sum.empty()) {
+    class_sum.assign(n, 0.0);
+    class_max.assign(n, -std::numeric_limits<double>::infinity());
+  }
+  for (std::size_t i = 0; i < images; ++i) {
+    for (std::size_t u = 0; u < n; ++u) {
+      const double v = values[i * n + u];
+      class_sum[u] += v;
+      class_max[u] = std::max(class_max[u], v);
+    }
+  }
+  class_images += images;
 }
 
 CheckpointFile state_checkpoint(const std::filesystem::path& state_dir) {

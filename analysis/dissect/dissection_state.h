@@ -9,7 +9,6 @@
 
 #include "analysis/data/checkpoint_file.h"
 #include "analysis/stats/iou_tally.h"
-#include "analysis/stats/quantile_sketch.h"
 #include "analysis/stats/tail_histogram.h"
 
 namespace unitscope::analysis {
@@ -20,14 +19,17 @@ enum DissectPhase : int { kPhaseStarting = 0, kPhaseForward = 1, kPhaseTally = 2
 struct LayerState {
   std::vector<std::int64_t> shape;  // {C, H, W}
   std::uint64_t cache_bytes = 0;
-  std::vector<QuantileSketch> sketches;     // netdissect-lite: raw maps, its own (KLL) quantile
-  std::vector<TailHistogram> histograms;    // pnas: upsampled maps, exact quantile after a refine step
+  std::vector<TailHistogram> histograms;    // the values near each unit's quantile (ThresholdRule)
   std::vector<double> thresholds;
-  // pnas units whose exact threshold the tally settles (threshold_band.h), with their quantile
+  // Upsampled units whose exact threshold the tally settles (threshold_band.h), with their quantile
   // brackets; their `thresholds` hold the bracket's estimate until then.
   std::vector<int> unsettled;
   std::vector<QuantileBracket> brackets;
   IouTally tally;
+  // A token layer's class token per unit: the sum and maximum over the images so far.
+  std::vector<double> class_sum, class_max;
+  std::uint64_t class_images = 0;
+  void observe_class_token(const float* values, std::size_t images);  // images x units
 
   std::int64_t units() const { return shape.empty() ? 0 : shape[0]; }
   std::int64_t map_size() const { return shape.empty() ? 0 : shape[1] * shape[2]; }

@@ -63,7 +63,9 @@ void composite_unit_exemplars(LiveSession& session, const ExemplarRequest& reque
     }
     const std::size_t plane = std::size_t(frame.height) * std::size_t(frame.width);
     const std::span<const float> map(frame.activations.data() + std::size_t(request.unit) * plane, plane);
-    each(i, composite_exemplar(*image, map, frame.height, frame.width, request.threshold));
+    // A classifier's frame holds the view its maps describe (the crop, if the model crops).
+    const Image& under = generator ? *image : frame.image;
+    each(i, composite_exemplar(under, map, frame.height, frame.width, request.threshold));
   }
 }
 

@@ -21,7 +21,7 @@ struct GanEditor::Impl {
   LayerDissection dissection;
   std::int64_t concept_class = 0;  // segmenter class (object id + 1)
   std::vector<std::string> classes;
-  int latent = 0;
+  std::vector<std::int64_t> latent;  // per-sample latent shape
   std::vector<std::int64_t> shape;  // the layer's {C, H, W}
 
   explicit Impl(const GanInterventionOptions& o) : options(o) {
@@ -35,9 +35,7 @@ struct GanEditor::Impl {
     if (it == classes.end()) throw Error("the segmenter has no object \"" + o.concept_name + "\"");
     concept_class = it - classes.begin();
     dissection.label_number(o.concept_name);  // throws with the known concepts
-    const auto input = generator->input_shape(0);
-    if (input.size() != 1) throw Error("model " + o.generator.source + " is not a generator");
-    latent = int(input[0]);
+    latent = generator->latent_shape();
     shape = dissection.shape;
     if (shape.size() != 3) throw Error("layer " + o.layer + " is not a convolutional layer");
   }

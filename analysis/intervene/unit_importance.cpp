@@ -237,6 +237,15 @@ struct LayerCache {
 // Runs every image of `images` to `layer` once (or takes it from `cache`), then every configuration
 // (a row of `keep`, 1 keeps and 0 zeroes a unit at every position) from `layer` on, many per
 // forward as per-sample scales. progress.done counts from `progress_base`.
+// The per-sample axis that holds a layer's units: the first for [C, H, W] and [C], the last for
+// channels-last maps and tokens (layer_layout.h).
+std::size_t unit_axis(const at::Tensor& act, LayerLayout layout, const std::string& layer) {
+  const std::vector<std::int64_t> shape(act.sizes().begin() + 1, act.sizes().end());
+  const LayerLayout chosen = layout == LayerLayout::kAuto ? guess_layout(shape) : layout;
+  if (chosen == LayerLayout::kAuto || chosen == LayerLayout::kChannels) return 0;
+  return unit_grid(shape, chosen, layer).channel_axis();
+}
+
 AblationCounts run_ablations(Model& model, const std::string& layer, const ClassImages& images,
                              const at::Tensor& keep, const ImportanceOptions& o,
                              ImportanceProgress& progress, const std::stop_token& stop,
@@ -278,17 +287,19 @@ AblationCounts run_ablations(Model& model, const std::string& layer, const Class
         }
       }
     }
-    if (act.dim() < 2 || act.size(1) != units) {
+    const std::size_t axis = act.dim() < 2 ? 0 : unit_axis(act, o.layout, layer);
+    if (act.dim() < 2 || act.size(std::int64_t(axis) + 1) != units) {
       throw Error("layer " + layer + " of " + model.name() + " has " +
-                  std::to_string(act.dim() < 2 ? 0 : act.size(1)) + " units, expected " +
+                  std::to_string(act.dim() < 2 ? 0 : act.size(std::int64_t(axis) + 1)) + " units, expected " +
                   std::to_string(units));
     }
     const at::Tensor truth =
         at::one_hot(at::tensor(labels, at::kLong), classes).to(at::kDouble).unsqueeze(0);
     per_class += truth[0].sum(0);
     std::vector<std::int64_t> rest(act.sizes().begin() + 1, act.sizes().end());
-    std::vector<std::int64_t> scale_shape{0, units};
-    scale_shape.resize(std::size_t(act.dim()), 1);
+    // One scale per sample and unit, on the layer's own unit axis (the last one for tokens).
+    std::vector<std::int64_t> scale_shape(std::size_t(act.dim()), 1);
+    scale_shape[axis + 1] = units;
     // At most max_rows samples, and at most 64 MiB of replicated activations, per forward.
     const std::int64_t per_row = std::max<std::int64_t>(1, act.numel() / n);
     const std::int64_t rows_cap = std::min<std::int64_t>(o.max_rows, (std::int64_t{1} << 24) / per_row);
@@ -346,7 +357,7 @@ std::vector<double> mean_curve(const std::vector<ClassImportance>& classes,
 }
 
 // The number of units of `layer`, from the first train image.
-int count_units(Model& model, const std::string& layer, const ClassImages& train) {
+int count_units(Model& model, const std::string& layer, LayerLayout layout, const ClassImages& train) {
   Image first = train.read(0);
   ForwardRequest tap;
   tap.taps = {layer};
@@ -354,7 +365,7 @@ int count_units(Model& model, const std::string& layer, const ClassImages& train
   const at::Tensor act =
       model.forward(model.prepare(std::span<const Image>(&first, 1)), tap).taps[0];
   if (act.dim() < 2) throw Error("layer " + layer + " has no units to ablate");
-  return int(act.size(1));
+  return int(act.size(std::int64_t(unit_axis(act, layout, layer)) + 1));
 }
 
 // Config 0 is the unablated model; config u + 1 zeroes unit u alone.
@@ -530,7 +541,7 @@ ImportanceResult measure_importance(const ImportanceOptions& o, ImportanceProgre
   c10::InferenceMode guard;
   // Phase 1: every single-unit ablation on train; config 0 is the unablated model.
   progress.phase = 1;
-  r.units = count_units(*model, o.layer, train);
+  r.units = count_units(*model, o.layer, o.layout, train);
   progress.done = 0;
   progress.total = train.size();
   const AblationCounts on_train =

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "analysis/data/image.h"
+#include "analysis/model/layer_layout.h"
 #include "analysis/model/model_spec.h"
 
 namespace unitscope::analysis {
@@ -54,6 +55,7 @@ struct ClassImportance;
 struct ImportanceOptions {
   ModelSpec model;
   std::string layer;               // a layer forward_from can start at (e.g. features.28)
+  LayerLayout layout = LayerLayout::kAuto;  // how the layer holds its units (layer_layout.h)
   std::filesystem::path dataset;   // Broden or ImageFolder, see ClassImages
   std::string label_category = "scene";
   std::string train_split = "train";  // ranks units

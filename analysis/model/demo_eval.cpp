@@ -27,14 +27,7 @@ at::Tensor logits(Model& model, const at::Tensor& input) {
   return model.forward(input, request).output;
 }
 
-int latent_size(const Model& generator) {
-  const auto shape = generator.input_shape(0);
-  if (shape.size() != 1) {
-    throw Error("model " + generator.name() +
-                " is not a generator: its sidecar gives no [latent] input_shape");
-  }
-  return int(shape[0]);
-}
+std::vector<std::int64_t> latent_shape(const Model& generator) { return generator.latent_shape(); }
 
 }  // namespace
 
@@ -136,7 +129,7 @@ SegmenterMetrics evaluate_segmenter(Model& model, std::size_t images, int size, 
 
 std::vector<Image> generate(Model& generator, std::uint64_t seed, std::uint64_t first, int n) {
   c10::InferenceMode guard;
-  const at::Tensor z = sample_latents(seed, first, n, latent_size(generator));
+  const at::Tensor z = sample_latents(seed, first, n, latent_shape(generator));
   const at::Tensor out = logits(generator, z);
   if (out.dim() != 4 || out.size(1) != 3) {
     throw Error("model " + generator.name() + " does not give [N, 3, H, W] images");

@@ -10,6 +10,8 @@
 #include <map>
 
 #include "analysis/data/error.h"
+#include "analysis/data/label_view.h"
+#include "analysis/model/layer_maps.h"
 #include "analysis/model/model.h"
 #include "analysis/world/world_batches.h"
 
@@ -62,7 +64,12 @@ std::string shape_text(at::IntArrayRef shape) {
 
 // [1, C, ...] -> C, H, W with the maps' values and per-unit maxima.
 void fill_maps(const at::Tensor& tap, const std::string& layer, LiveFrame& f) {
-  const at::Tensor t = tap.to(at::kFloat).contiguous();  // no copy when it already is
+  at::Tensor t = tap.to(at::kFloat);
+  // Channels-last maps and tokens show as [C, H, W] maps too (their layout guessed from the shape).
+  const std::vector<std::int64_t> shape(t.sizes().begin() + 1, t.sizes().end());
+  const LayerLayout layout = guess_layout(shape);
+  if (layout != LayerLayout::kAuto && layout != LayerLayout::kChannels) t = to_unit_maps(t, unit_grid(shape, layout, layer));
+  t = t.contiguous();  // no copy when it already is
   if (t.dim() < 2 || t.dim() > 4) {
     throw Error("layer " + layer + " gives maps of shape " + shape_text(t.sizes()) +
                 "; the live view needs [C], [C, W] or [C, H, W] per sample");
@@ -123,6 +130,7 @@ struct LiveSession::Impl {
     at::Tensor activation;  // [1, ...] at `layer`
     at::Tensor output;      // undefined until needed
   } input;
+  std::vector<std::int64_t> latent_shape;  // a generator's per-sample latent ([512], [512, 1, 1], ...)
   // Shapes of edited layers other than `layer`, by layer and input size.
   std::map<std::pair<std::string, std::vector<std::int64_t>>, std::vector<std::int64_t>> shapes;
 
@@ -130,8 +138,7 @@ struct LiveSession::Impl {
     if (o.threads > 0) set_threads(o.threads);
     model = open_model(o.model);
     info.name = model->name();
-    const auto input_shape = model->input_shape(0);
-    info.kind = input_shape.size() == 1 ? LiveKind::kGenerator : LiveKind::kClassifier;
+    info.kind = model->is_generator() ? LiveKind::kGenerator : LiveKind::kClassifier;
     const int size = model->default_size();
     info.layers = model->layers(size);
     info.default_layer = choose_default_layer(info.layers, info.kind);
@@ -139,8 +146,11 @@ struct LiveSession::Impl {
     // One forward at the model's size: output shape, and the first (slow) TorchScript run.
     at::Tensor probe;
     if (info.kind == LiveKind::kGenerator) {
-      info.latent_size = int(input_shape[0]);
-      probe = at::zeros({1, input_shape[0]});
+      latent_shape = model->latent_shape();
+      std::vector<std::int64_t> sizes{1};
+      sizes.insert(sizes.end(), latent_shape.begin(), latent_shape.end());
+      probe = at::zeros(sizes);
+      info.latent_size = int(probe.numel());
     } else {
       info.input_size = size;
       probe = at::zeros({1, 3, size, size});
@@ -190,7 +200,9 @@ struct LiveSession::Impl {
         return;
       }
       const std::vector<float> z = slerp(latent(r.latent_a), latent(r.latent_b), mix);
-      input.tensor = at::empty({1, std::int64_t(z.size())}, at::kFloat);
+      std::vector<std::int64_t> sizes{1};
+      sizes.insert(sizes.end(), latent_shape.begin(), latent_shape.end());
+      input.tensor = at::empty(sizes, at::kFloat);
       std::memcpy(input.tensor.data_ptr<float>(), z.data(), z.size() * sizeof(float));
       input.a = r.latent_a;
       input.b = r.latent_b;
@@ -298,7 +310,7 @@ struct LiveSession::Impl {
       f.image = first_image(output);
       if (r.want_unedited) f.unedited = r.edits.empty() ? f.image : first_image(unedited_output());
     } else {
-      f.image = r.image;
+      f.image = crop_to_view(r.image, model->preprocess());
       f.top = top(output);
       if (r.want_unedited) f.top_unedited = r.edits.empty() ? f.top : top(unedited_output());
     }
@@ -325,7 +337,7 @@ struct LiveSession::Impl {
           tap(model->prepare(std::span<const Image>(images.data() + first, end - first)), layer);
       for (std::size_t i = first; i < end; ++i) {
         fill_maps(maps.narrow(0, std::int64_t(i - first), 1), layer, frames[i]);
-        frames[i].image = images[i];
+        frames[i].image = crop_to_view(images[i], model->preprocess());
       }
       first = end;
     }

@@ -60,7 +60,9 @@ struct Prediction {
 };
 
 struct LiveFrame {
-  // Classifier: the image as given. Generator: the generated image with the edits applied.
+  // Classifier: the part of the given image the model sees (its centre crop, at the image's own
+  // resolution), so that maps drawn over it sit on what they describe. Generator: the generated
+  // image with the edits applied.
   Image image;
   Image unedited;                    // generator with want_unedited: the output without edits
   std::string layer;

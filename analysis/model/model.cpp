@@ -1,5 +1,7 @@
 #include "analysis/model/model.h"
 
+#include "analysis/model/layer_maps.h"
+
 #include <ATen/Parallel.h>
 #include <torch/script.h>
 
@@ -46,6 +48,19 @@ int Model::default_size() const {
   if (preprocess_.crop > 0) return preprocess_.crop;
   if (preprocess_.resize > 0) return preprocess_.resize;
   return 224;
+}
+
+bool Model::is_generator() const {
+  if (!sidecar_ || sidecar_->input_shape.empty()) return false;
+  const auto& s = sidecar_->input_shape;
+  return !(s.size() == 3 && s[0] == 3 && s[1] > 1 && s[2] > 1);
+}
+
+std::vector<std::int64_t> Model::latent_shape() const {
+  if (!is_generator()) {
+    throw Error("model " + name_ + " is not a generator: its sidecar gives no latent input_shape (such as [512] or [512, 1, 1])");
+  }
+  return sidecar_->input_shape;
 }
 
 std::vector<std::int64_t> Model::input_shape(int size) const {
@@ -178,8 +193,10 @@ ForwardResult Model::forward_from(const std::string& layer, const at::Tensor& ac
   }
 }
 
-LayerEdit to_layer_edit(const UnitEdit& edit, std::span<const std::int64_t> shape) {
-  if (shape.empty()) throw Error("layer " + edit.layer + " has no channels to edit");
+namespace {
+
+// The edit for units on the first axis: [C, H, W], [C], or [C, ...] of any rank.
+LayerEdit channels_first_edit(const UnitEdit& edit, std::span<const std::int64_t> shape) {
   const std::int64_t channels = shape[0];
   const bool spatial = shape.size() == 3;
   const bool masked = !edit.mask.empty();
@@ -224,6 +241,20 @@ LayerEdit to_layer_edit(const UnitEdit& edit, std::span<const std::int64_t> shap
     }
   }
   return {edit.layer, scale, shift};
+}
+
+}  // namespace
+
+LayerEdit to_layer_edit(const UnitEdit& edit, std::span<const std::int64_t> shape, LayerLayout layout) {
+  if (shape.empty()) throw Error("layer " + edit.layer + " has no channels to edit");
+  const LayerLayout chosen = layout == LayerLayout::kAuto ? guess_layout(shape) : layout;
+  // Shapes no layout reads (a [C, L] sequence) keep their units first, as they always did.
+  if (chosen == LayerLayout::kAuto || chosen == LayerLayout::kChannels) return channels_first_edit(edit, shape);
+  const UnitGrid grid = unit_grid(shape, chosen, edit.layer);
+  LayerEdit e = channels_first_edit(edit, grid.maps_shape());
+  e.scale = from_unit_maps(e.scale, grid, 1.0);
+  e.shift = from_unit_maps(e.shift, grid, 0.0);
+  return e;
 }
 
 std::unique_ptr<Model> open_model(const ModelSpec& spec) {

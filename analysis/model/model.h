@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "analysis/data/image.h"
+#include "analysis/model/layer_layout.h"
 #include "analysis/model/model_spec.h"
 #include "analysis/data/preprocess.h"
 
@@ -27,9 +28,12 @@ struct LayerEdit {
   at::Tensor shift;
 };
 
-// Turns a plain edit into scale/shift for a layer whose per-sample output shape is `shape`
-// ({C, H, W} or {C}). Throws Error for a unit out of range or a mask of the wrong size.
-LayerEdit to_layer_edit(const UnitEdit& edit, std::span<const std::int64_t> shape);
+// Turns a plain edit into scale/shift for a layer whose per-sample output shape is `shape`, read
+// as `layout` (kAuto: guessed; [C, H, W], [C], [H, W, C] or tokens). An edit without a mask reaches
+// a token layer's every token, its class token too; a mask covers the patch tokens only. Throws
+// Error for a unit out of range or a mask of the wrong size.
+LayerEdit to_layer_edit(const UnitEdit& edit, std::span<const std::int64_t> shape,
+                        LayerLayout layout = LayerLayout::kAuto);
 
 struct ForwardRequest {
   std::vector<std::string> taps;  // layers to read; ForwardResult::taps follows this order
@@ -59,6 +63,11 @@ class Model {
   int default_size() const;
   // Per-sample input shape for a size x size image: {3, size, size}, or the sidecar's input_shape.
   std::vector<std::int64_t> input_shape(int size) const;
+  // A generator is a model whose sidecar gives an input_shape other than an image's [3, H, W]:
+  // a latent of any shape, [512], ProGAN's [512, 1, 1] or a [C, H, W] noise map.
+  bool is_generator() const;
+  // The per-sample latent shape; throws Error naming the model when it is no generator.
+  std::vector<std::int64_t> latent_shape() const;
 
   // Images -> [N, 3, H, W] float input. Every image must come out the same size; throws Error if not.
   at::Tensor prepare(std::span<const Image> images) const;

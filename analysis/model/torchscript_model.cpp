@@ -5,6 +5,7 @@
 #include <torch/csrc/jit/api/function_impl.h>
 #include <torch/csrc/jit/ir/alias_analysis.h>
 #include <torch/csrc/jit/ir/ir.h>
+#include <torch/csrc/jit/passes/remove_exceptions.h>
 #include <torch/csrc/jit/passes/constant_propagation.h>
 #include <torch/csrc/jit/passes/dead_code_elimination.h>
 #include <torch/csrc/jit/passes/inliner.h>
@@ -437,6 +438,11 @@ class TorchScriptModel : public Model {
     } catch (const std::exception&) {
       // Every copy stays: a graph the analysis cannot take still runs, only with copied taps.
     }
+    // A forward continued from a layer has no input to check: the input's shape checks before the
+    // layer (torchvision's ViT asserts its image size) would keep the input alive, so the checks
+    // go, as the exceptions they raise would (after the layer, too: a continued run is no place to
+    // check that the model was called right).
+    if (!start.empty()) jit::EliminateExceptions(graph);
     if (!request.want_output || !start.empty()) prune(*graph);
     // Model::forward_from asks can_start_at first, so a variant that still reads x never runs.
     variant.input_used = x->hasUses();

@@ -11,7 +11,7 @@ namespace unitscope::analysis {
 
 struct BrodenSample;
 
-// netdissect-lite: NetDissect-Lite to the pixel (0.995 quantile of raw maps, per-category activation
+// netdissect-lite: NetDissect-Lite's rules (exact 0.995 quantile of raw maps, per-category activation
 // counts, IoU with +1e-10). pnas: the paper (0.99 quantile of upsampled maps, whole-dataset IoU).
 enum class Convention { kNetDissectLite, kPnas };
 
@@ -115,7 +115,7 @@ struct UnitScore {
   int category = -1;          // the category of the unit's label (-1: the label has none)
   int label = 0;
   double score = 0.0;         // the unit's IoU with its label
-  bool detector() const { return score > kDetectorIou; }
+  bool detector(double cutoff = kDetectorIou) const { return score > cutoff; }
 };
 
 // label_category[n] is label n's primary category index, or -1 for none (gaps, label 0).

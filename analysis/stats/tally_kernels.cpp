@@ -15,17 +15,6 @@ float round_down(double threshold) {
   return f;
 }
 
-void feed_sketches(std::span<QuantileSketch> sketches, const float* maps, const float* raw_max, int h, int w) {
-  const std::size_t map_size = static_cast<std::size_t>(h) * static_cast<std::size_t>(w);
-  for (std::size_t u = 0; u < sketches.size(); ++u) {
-    if (raw_max[u] < sketches[u].cutoff()) {
-      sketches[u].add_below(map_size);
-    } else {
-      sketches[u].add(std::span<const float>(maps + u * map_size, map_size));
-    }
-  }
-}
-
 bool feed_histograms(std::span<TailHistogram> histograms, const float* maps, int h, int w, const BilinearAxis& ys,
                      const BilinearAxis& xs) {
   const std::size_t map_size = static_cast<std::size_t>(h) * static_cast<std::size_t>(w);

@@ -6,7 +6,6 @@
 #include <vector>
 
 #include "analysis/stats/iou_tally.h"
-#include "analysis/stats/quantile_sketch.h"
 #include "analysis/stats/tail_histogram.h"
 #include "analysis/stats/threshold_band.h"
 #include "analysis/stats/upsample.h"
@@ -16,10 +15,6 @@ namespace unitscope::analysis {
 // Thresholds as floats that compare like the double quantiles: for any float x,
 // x > round_down(t) exactly when x > t.
 float round_down(double threshold);
-
-// One image's raw maps (units x h x w, row-major) with their maxima: each map goes into its
-// sketch, which keeps the values at or above its cutoff; a map below the cutoff is only counted.
-void feed_sketches(std::span<QuantileSketch> sketches, const float* maps, const float* raw_max, int h, int w);
 
 // Exact tail histograms of the maps' bilinear upsampling (ys: h -> sh, xs: w -> sw): values at or
 // above each histogram's cutoff go in, the rest are only counted; rows and blocks that cannot reach

@@ -39,50 +39,39 @@ void over_chunks(const LayerState& layer, std::size_t li, std::uint64_t images, 
 }
 
 // Units whose cutoff rose above their quantile (later images much weaker than early ones) are
-// counted again from the cache, threads splitting the units. pnas first tries a cutoff at the 0.97
-// level of a grid sample of the upsampled values (every 8th pixel of evenly spread images), then,
-// for units where even that was too high, none.
-void recount(LayerState& layer, std::size_t li, std::vector<int> redo, bool upsampled, int sketch_k, double q,
+// counted again from the cache, threads splitting the units. First with a cutoff at the 0.97 level
+// of a grid sample of the (upsampled) values (every 8th pixel of evenly spread images), then, for
+// units where even that was too high, with none. seg_sizes are the grids the maps are read on.
+void recount(LayerState& layer, std::size_t li, std::vector<int> redo, double q,
              std::span<const std::int32_t> seg_sizes, std::size_t chunk, const CacheReader& read, BilinearAxes& axes) {
   constexpr std::size_t kSamples = std::size_t{1} << 16;
   const std::uint64_t images = seg_sizes.size() / 2;
   const int h = static_cast<int>(layer.shape[1]), w = static_cast<int>(layer.shape[2]);
   const auto units = static_cast<std::size_t>(layer.units());
   const auto map_size = static_cast<std::size_t>(layer.map_size());
-  // Runs each(image axes, i, unit, image, map, maximum) for every redo unit i over every image,
-  // threads splitting the units; `stride` > 1 visits every stride-th image only. The maximum is the
-  // sketches' (histograms find their own).
+  // Runs each(image axes, r, map) for every redo unit r over every image, threads splitting the
+  // units; `stride` > 1 visits every stride-th image only.
   auto over_units = [&](std::uint64_t stride, auto&& each) {
     over_chunks(layer, li, images, chunk, read,
-                [&](std::uint64_t first, std::uint64_t n, const float* maps, const float* maxima) {
-      const auto image_axes = upsampled ? axes.for_images(h, w, seg_sizes.subspan(2 * first, 2 * n))
-                                        : std::vector<BilinearAxes::Pair>(n);
+                [&](std::uint64_t first, std::uint64_t n, const float* maps, const float*) {
+      const auto image_axes = axes.for_images(h, w, seg_sizes.subspan(2 * first, 2 * n));
       parallel_chunks(static_cast<std::int64_t>(redo.size()), 1, [&](std::int64_t b, std::int64_t e) {
         for (auto r = static_cast<std::size_t>(b); r < static_cast<std::size_t>(e); ++r) {
           const auto u = static_cast<std::size_t>(redo[r]);
           for (std::uint64_t i = 0; i < n; ++i) {
             if ((first + i) % stride != 0) continue;
-            each(image_axes[i], r, u, first + i, maps + (i * units + u) * map_size,
-                 upsampled ? 0.0f : maxima[i * units + u]);
+            each(image_axes[i], r, maps + (i * units + u) * map_size);
           }
         }
       });
-    }, /*with_maxima=*/!upsampled);
+    }, /*with_maxima=*/false);
   };
-  if (!upsampled) {
-    std::vector<QuantileSketch> sketches(redo.size(), QuantileSketch(sketch_k));
-    over_units(1, [&](auto, std::size_t r, std::size_t, std::uint64_t, const float* map, float maximum) {
-      feed_sketches(std::span(&sketches[r], 1), map, &maximum, h, w);
-    });
-    for (std::size_t r = 0; r < redo.size(); ++r) layer.sketches[static_cast<std::size_t>(redo[r])] = std::move(sketches[r]);
-    return;
-  }
   std::vector<float> cutoffs(redo.size(), -std::numeric_limits<float>::infinity());
   {
     const std::uint64_t grid = static_cast<std::uint64_t>((seg_sizes[0] + 7) / 8) * static_cast<std::uint64_t>((seg_sizes[1] + 7) / 8);
     const std::uint64_t stride = std::max<std::uint64_t>(1, images * grid / kSamples);
     std::vector<std::vector<float>> samples(redo.size());
-    over_units(stride, [&](auto image_axes, std::size_t r, std::size_t, std::uint64_t, const float* map, float) {
+    over_units(stride, [&](auto image_axes, std::size_t r, const float* map) {
       const BilinearAxis& ys = *image_axes.first;
       const BilinearAxis& xs = *image_axes.second;
       for (int y = std::min(4, ys.out - 1); y < ys.out; y += 8) {
@@ -99,7 +88,7 @@ void recount(LayerState& layer, std::size_t li, std::vector<int> redo, bool upsa
   for (int attempt = 0; attempt < 2 && !redo.empty(); ++attempt) {
     std::vector<TailHistogram> histograms(redo.size());
     for (std::size_t r = 0; r < redo.size(); ++r) histograms[r].raise_cutoff_to(cutoffs[r]);
-    over_units(1, [&](auto image_axes, std::size_t r, std::size_t, std::uint64_t, const float* map, float) {
+    over_units(1, [&](auto image_axes, std::size_t r, const float* map) {
       // The cache holds only values that pass 1 checked.
       feed_histograms(std::span(&histograms[r], 1), map, h, w, *image_axes.first, *image_axes.second);
     });
@@ -153,122 +142,110 @@ bool map_maxima(std::span<const float> maps, std::size_t map_size, std::vector<f
   return finite;
 }
 
-bool observe_batch(LayerState& layer, Convention convention, int sketch_k, const float* maps,
-                   std::span<const std::int32_t> seg_sizes, std::size_t images, std::uint64_t batch_number) {
-  const bool upsampled = convention_upsampled_quantile(convention);
+ThresholdRule threshold_rule(Convention convention, double quantile) {
+  ThresholdRule rule;
+  rule.level = quantile > 0.0 ? 1.0 - quantile : convention_quantile(convention);
+  rule.upsampled = convention_upsampled_quantile(convention);
+  return rule;
+}
+
+namespace {
+
+std::vector<std::int32_t> threshold_grids(const LayerState& layer, const ThresholdRule& rule,
+                                          std::span<const std::int32_t> seg_sizes) {
+  if (rule.upsampled) return {seg_sizes.begin(), seg_sizes.end()};
+  // Raw maps: each image's grid is the map itself, where bilinear upsampling is the identity.
+  std::vector<std::int32_t> grids(seg_sizes.size());
+  for (std::size_t i = 0; i + 1 < grids.size(); i += 2) {
+    grids[i] = static_cast<std::int32_t>(layer.shape[1]);
+    grids[i + 1] = static_cast<std::int32_t>(layer.shape[2]);
+  }
+  return grids;
+}
+
+}  // namespace
+
+bool observe_batch(LayerState& layer, const ThresholdRule& rule, const float* maps,
+                   std::span<const std::int32_t> label_sizes, std::size_t images) {
+  const std::vector<std::int32_t> grids = threshold_grids(layer, rule, label_sizes.first(2 * images));
+  const std::span<const std::int32_t> seg_sizes(grids);
   const auto units = static_cast<std::size_t>(layer.units());
   const auto map_size = static_cast<std::size_t>(layer.map_size());
   const int h = static_cast<int>(layer.shape[1]), w = static_cast<int>(layer.shape[2]);
-  const bool first = upsampled ? layer.histograms.empty() : layer.sketches.empty();
-  // The sketches take each map's maximum; the histograms find theirs from row maxima, and check the
-  // values there. The first batch's floors sort values, so they are checked before.
-  std::vector<float> maxima;
-  if ((!upsampled || first) && !map_maxima(std::span(maps, images * units * map_size), map_size, maxima)) return false;
-  if (first) {
-    if (upsampled) {
-      layer.histograms.assign(units, TailHistogram());
-    } else {
-      layer.sketches.assign(units, QuantileSketch(sketch_k));
-    }
-    // Start each unit at a floor well below its target, from this batch's values, so that the first
-    // images are not counted whole; a floor too high is covered by choose_thresholds. pnas: the
-    // 0.975 level of the upsampled values on a grid of every 8th pixel (its rank error over even one
-    // image is far below the 0.015 to the quantile); netdissect-lite: the raw values' 0.95 level.
-    if (upsampled) {
-      BilinearAxes axes;
-      const auto image_axes = axes.for_images(h, w, seg_sizes.first(2 * images));
-      parallel_chunks(static_cast<std::int64_t>(units), 8, [&](std::int64_t begin, std::int64_t end) {
-        std::vector<float> grid;
-        for (auto u = static_cast<std::size_t>(begin); u < static_cast<std::size_t>(end); ++u) {
-          grid.clear();
-          for (std::size_t i = 0; i < images; ++i) {
-            const BilinearAxis& ys = *image_axes[i].first;
-            const BilinearAxis& xs = *image_axes[i].second;
-            const float* map = maps + (i * units + u) * map_size;
-            for (int y = std::min(4, ys.out - 1); y < ys.out; y += 8) {
-              for (int x = std::min(4, xs.out - 1); x < xs.out; x += 8) grid.push_back(bilinear_value(map, w, ys, xs, y, x));
-            }
-          }
-          const auto nth = grid.begin() + static_cast<std::ptrdiff_t>(grid.size() * 975 / 1000);
-          std::nth_element(grid.begin(), nth, grid.end());
-          layer.histograms[u].raise_cutoff_to(*nth);
-        }
-      });
-    }
-    std::vector<float> values(upsampled ? 0 : images * map_size);
-    for (std::size_t u = 0; u < units && !upsampled; ++u) {
-      for (std::size_t i = 0; i < images; ++i) {
-        const float* map = maps + (i * units + u) * map_size;
-        std::copy(map, map + map_size, values.begin() + static_cast<std::ptrdiff_t>(i * map_size));
-      }
-      const auto nth = values.begin() + static_cast<std::ptrdiff_t>(values.size() * 95 / 100);
-      std::nth_element(values.begin(), nth, values.end());
-      layer.sketches[u].raise_cutoff_to(*nth);
-    }
-  }
   BilinearAxes axes;
-  const auto image_axes = upsampled ? axes.for_images(h, w, seg_sizes.first(2 * images)) : std::vector<BilinearAxes::Pair>();
+  const auto image_axes = axes.for_images(h, w, seg_sizes);
+  if (layer.histograms.empty()) {
+    // The first batch's floors sort values, so they are checked before.
+    std::vector<float> maxima;
+    if (!map_maxima(std::span(maps, images * units * map_size), map_size, maxima)) return false;
+    layer.histograms.assign(units, TailHistogram());
+    // Start each unit at a floor well below its target, from this batch's values, so that the first
+    // images are not counted whole; a floor too high is covered by choose_thresholds. The floor is
+    // the 0.975 level of the values on a grid of every 8th pixel (its rank error over even one
+    // image is far below the 0.015 to the quantile). A target further out than 0.975 starts at
+    // -infinity: everything is counted until the first raise.
+    const bool floor = rule.level > 0.985;
+    parallel_chunks(static_cast<std::int64_t>(units), 8, [&](std::int64_t begin, std::int64_t end) {
+      std::vector<float> grid;
+      for (auto u = static_cast<std::size_t>(begin); u < static_cast<std::size_t>(end) && floor; ++u) {
+        grid.clear();
+        for (std::size_t i = 0; i < images; ++i) {
+          const BilinearAxis& ys = *image_axes[i].first;
+          const BilinearAxis& xs = *image_axes[i].second;
+          const float* map = maps + (i * units + u) * map_size;
+          for (int y = std::min(4, ys.out - 1); y < ys.out; y += 8) {
+            for (int x = std::min(4, xs.out - 1); x < xs.out; x += 8) grid.push_back(bilinear_value(map, w, ys, xs, y, x));
+          }
+        }
+        const auto nth = grid.begin() + static_cast<std::ptrdiff_t>(grid.size() * 975 / 1000);
+        std::nth_element(grid.begin(), nth, grid.end());
+        layer.histograms[u].raise_cutoff_to(*nth);
+      }
+    });
+  }
   // Units are independent: LibTorch's threads share them (they idle between forward passes).
   std::atomic<bool> finite{true};
   parallel_chunks(static_cast<std::int64_t>(units), 8, [&](std::int64_t begin, std::int64_t end) {
     const auto b = static_cast<std::size_t>(begin), n = static_cast<std::size_t>(end - begin);
     for (std::size_t i = 0; i < images; ++i) {
       const float* image = maps + (i * units + b) * map_size;
-      if (upsampled) {
-        if (!feed_histograms(std::span(layer.histograms).subspan(b, n), image, h, w, *image_axes[i].first,
-                             *image_axes[i].second)) {
-          finite = false;
-          return;
-        }
-      } else {
-        feed_sketches(std::span(layer.sketches).subspan(b, n), image, maxima.data() + i * units + b, h, w);
+      if (!feed_histograms(std::span(layer.histograms).subspan(b, n), image, h, w, *image_axes[i].first,
+                           *image_axes[i].second)) {
+        finite = false;
+        return;
       }
     }
   });
   if (!finite) return false;
   // Only the tail matters: drop values far below the target quantile from now on. The floor waits
   // for a batch's worth of images, so that one strong image cannot set it too high.
-  const double level = 1.0 - 2.0 * (1.0 - convention_quantile(convention));
-  const std::uint64_t per_image = upsampled ? static_cast<std::uint64_t>(seg_sizes[0]) * static_cast<std::uint64_t>(seg_sizes[1])
-                                            : static_cast<std::uint64_t>(map_size);
-  if (upsampled) {
-    // A histogram answers in one sweep of its bins, so its floor can follow every batch.
-    const std::uint64_t min_count = std::max<std::uint64_t>(1u << 14, 16 * per_image);
-    for (auto& histogram : layer.histograms) histogram.raise_cutoff(level, min_count);
-  } else if ((batch_number & (batch_number - 1)) == 0) {
-    // Estimating costs a sort of each sketch, so it runs after batches 1, 2, 4, 8, ... only.
-    const std::uint64_t min_count = std::max<std::uint64_t>(16ull * static_cast<std::uint64_t>(sketch_k), 16 * per_image);
-    for (auto& sketch : layer.sketches) sketch.raise_cutoff(level, min_count);
-  }
+  const double level = 1.0 - 2.0 * (1.0 - rule.level);
+  const std::uint64_t per_image = static_cast<std::uint64_t>(seg_sizes[0]) * static_cast<std::uint64_t>(seg_sizes[1]);
+  // A histogram answers in one sweep of its bins, so its floor can follow every batch.
+  const std::uint64_t min_count = std::max<std::uint64_t>(1u << 14, 16 * per_image);
+  for (auto& histogram : layer.histograms) histogram.raise_cutoff(level, min_count);
   return true;
 }
 
-void choose_thresholds(std::vector<LayerState>& layers, Convention convention, int sketch_k,
-                       std::span<const std::int32_t> seg_sizes, std::size_t chunk, std::size_t memory,
+void choose_thresholds(std::vector<LayerState>& layers, const ThresholdRule& rule,
+                       std::span<const std::int32_t> label_sizes, std::size_t chunk, std::size_t memory,
                        const CacheReader& read, std::size_t band_memory) {
-  const double q = convention_quantile(convention);
-  const bool upsampled = convention_upsampled_quantile(convention);
-  const std::uint64_t images = seg_sizes.size() / 2;
+  const double q = rule.level;
+  // The tally sees upsampled values only: raw quantiles are all settled here.
+  if (!rule.upsampled) band_memory = 0;
+  const std::uint64_t images = label_sizes.size() / 2;
   BilinearAxes axes;
   for (std::size_t li = 0; li < layers.size(); ++li) {
     LayerState& layer = layers[li];
+    const std::vector<std::int32_t> grids = threshold_grids(layer, rule, label_sizes);
     std::vector<int> redo;
     for (std::size_t u = 0; u < static_cast<std::size_t>(layer.units()); ++u) {
-      const bool ok = upsampled ? layer.histograms[u].bracket(q).has_value() : layer.sketches[u].quantile(q).has_value();
-      if (!ok) redo.push_back(static_cast<int>(u));
+      if (!layer.histograms[u].bracket(q)) redo.push_back(static_cast<int>(u));
     }
-    if (!redo.empty()) recount(layer, li, redo, upsampled, sketch_k, q, seg_sizes, chunk, read, axes);
+    if (!redo.empty()) recount(layer, li, redo, q, grids, chunk, read, axes);
   }
-  if (!upsampled) {
-    for (LayerState& layer : layers) {
-      layer.thresholds.clear();
-      for (const auto& sketch : layer.sketches) layer.thresholds.push_back(sketch.quantile(q).value_or(0.0));
-      layer.sketches.clear();  // the thresholds are all that pass 2 needs; checkpoints stay small
-    }
-    return;
-  }
-  // pnas: the histograms say which bin holds each quantile; one more look at the values of those
-  // bins gives them exactly. Units go in groups that keep those values within `memory`.
+  // The histograms say which bin holds each quantile; one more look at the values of those bins
+  // gives them exactly. Units go in groups that keep those values within `memory`.
   struct Unit {
     std::size_t layer;
     int unit;
@@ -316,6 +293,8 @@ void choose_thresholds(std::vector<LayerState>& layers, Convention convention, i
       }
       if (units.empty()) continue;
       const LayerState& layer = layers[li];
+      const std::vector<std::int32_t> grids = threshold_grids(layer, rule, label_sizes);
+      const std::span<const std::int32_t> seg_sizes(grids);
       const int h = static_cast<int>(layer.shape[1]), w = static_cast<int>(layer.shape[2]);
       const auto units_per_image = static_cast<std::size_t>(layer.units());
       const auto map_size = static_cast<std::size_t>(layer.map_size());

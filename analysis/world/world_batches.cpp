@@ -115,6 +115,14 @@ std::vector<Image> tensor_to_images(const at::Tensor& images) {
   return out;
 }
 
+at::Tensor sample_latents(std::uint64_t seed, std::uint64_t first, int n, std::span<const std::int64_t> shape) {
+  std::int64_t count = 1;
+  for (const std::int64_t d : shape) count *= d;
+  std::vector<std::int64_t> sizes{n};
+  sizes.insert(sizes.end(), shape.begin(), shape.end());
+  return sample_latents(seed, first, n, int(count)).reshape(sizes);
+}
+
 at::Tensor sample_latents(std::uint64_t seed, std::uint64_t first, int n, int latent) {
   at::Tensor z = at::empty({n, latent}, at::kFloat);
   for (int i = 0; i < n; ++i) {

@@ -53,5 +53,7 @@ std::vector<Image> tensor_to_images(const at::Tensor& images);
 // [N, latent] standard-normal latents for samples first .. first + n - 1 of `seed`: sample k is
 // the same whatever batch it is drawn in.
 at::Tensor sample_latents(std::uint64_t seed, std::uint64_t first, int n, int latent);
+// The same draws shaped [n, ...shape] for a latent of any shape (sample_latents of its element count).
+at::Tensor sample_latents(std::uint64_t seed, std::uint64_t first, int n, std::span<const std::int64_t> shape);
 
 }  // namespace unitscope::analysis

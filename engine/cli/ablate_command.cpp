@@ -8,6 +8,7 @@
 #include <string>
 
 #include "analysis/data/error.h"
+#include "analysis/model/layer_layout.h"
 #include "analysis/data/unit_numbering.h"
 #include "analysis/intervene/intervention_report.h"
 #include "analysis/intervene/unit_importance.h"
@@ -23,6 +24,7 @@ struct AblateCommandOptions {
   ClassDataOptions data;
   analysis::ImportanceOptions importance;
   std::string out, dissection;
+  std::string layout = "auto";
 };
 
 std::string pct(double v) {
@@ -43,6 +45,7 @@ void run(AblateCommandOptions& o) {
   }
   o.data.apply(options);
   options.dissection = o.dissection;
+  options.layout = analysis::parse_layout(o.layout);
   static const char* kPhases[] = {nullptr, "ranking units on train", "curves on val", nullptr};
   analysis::ImportanceProgress progress;
   ProgressLines lines("ablate");
@@ -104,6 +107,10 @@ void add_ablate_command(CLI::App& app) {
   cmd->add_option("--layer", im.layer,
                   std::string("Layer whose units to ablate (see `unitscope layers`); the demo "
                               "classifier's default is ") + kDemoClassifierLayer);
+  cmd->add_option("--layout", o->layout,
+                  "How the layer holds its units: auto (guessed, as `layers` shows), nchw, nhwc, tokens or "
+                  "cls-tokens")
+      ->capture_default_str();
   cmd->add_option("--out", o->out, "Output directory")->required();
   cmd->add_option("--train-split", im.train_split, "Split that ranks the units")->capture_default_str();
   cmd->add_option("--val-split", im.val_split, "Split the curves are measured on")->capture_default_str();

@@ -10,6 +10,7 @@
 #include <map>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <stop_token>
 #include <string>
@@ -18,6 +19,7 @@
 #include "analysis/dissect/dissection.h"
 #include "analysis/dissect/gan_dissection.h"
 #include "analysis/data/error.h"
+#include "analysis/model/layer_layout.h"
 #include "analysis/stats/iou_tally.h"
 #include "engine/cli/command_runner.h"
 #include "engine/cli/commands.h"
@@ -38,6 +40,12 @@ struct DissectRunOptions {
   int report_images = 4;
   bool keep_cache = false;
   bool no_report = false;
+  // Unset: the model sidecar's "dissect" knobs, else the defaults.
+  std::optional<double> quantile;
+  std::optional<double> iou_threshold;
+  std::optional<std::string> categories;
+  std::optional<int> label_size;
+  std::string layout = "auto";
 };
 
 struct DissectCommandOptions {
@@ -147,7 +155,7 @@ void print_summary(const analysis::DissectionResult& result, const std::string& 
     int detectors = 0;
     std::map<std::string, std::map<std::string, int>> by_category;
     for (const auto& u : layer.units) {
-      if (!u.score.detector()) continue;
+      if (!u.score.detector(result.iou_threshold)) continue;
       ++detectors;
       const int label = u.score.label;
       const int category = label >= 0 && std::size_t(label) < result.label_category.size()
@@ -157,7 +165,7 @@ void print_summary(const analysis::DissectionResult& result, const std::string& 
       ++by_category[cat][result.label_names.at(std::size_t(label))];
     }
     std::printf("  %-24s %4zu units, %4d detectors (IoU > %.2f)\n", layer.layer.c_str(),
-                layer.units.size(), detectors, analysis::kDetectorIou);
+                layer.units.size(), detectors, result.iou_threshold);
     for (const auto& [category, concepts] : by_category) {
       int units = 0;
       for (const auto& entry : concepts) units += entry.second;
@@ -170,12 +178,12 @@ void print_summary(const analysis::DissectionResult& result, const std::string& 
                   list.c_str());
     }
     // A unit is labelled by one concept, but may detect concepts of several categories.
-    std::printf("    units whose best concept in a category has IoU > %.2f:\n", analysis::kDetectorIou);
+    std::printf("    units whose best concept in a category has IoU > %.2f:\n", result.iou_threshold);
     for (std::size_t c = 0; c < result.categories.size(); ++c) {
       std::map<std::string, int> concepts;
       int units = 0;
       for (const auto& u : layer.units) {
-        if (c >= u.score.best.size() || !(u.score.best[c].iou > analysis::kDetectorIou)) continue;
+        if (c >= u.score.best.size() || !(u.score.best[c].iou > result.iou_threshold)) continue;
         ++units;
         ++concepts[result.label_names.at(std::size_t(u.score.best[c].label))];
       }
@@ -215,6 +223,19 @@ analysis::DissectOptions dissect_options(const DissectRunOptions& o, const std::
   options.report_images = o.report_images;
   options.keep_cache = o.keep_cache;
   options.write_report = !o.no_report;
+  options.knobs.quantile = o.quantile;
+  options.knobs.iou_threshold = o.iou_threshold;
+  if (o.categories) options.knobs.categories = split_list(*o.categories);
+  options.knobs.label_size = o.label_size;
+  // "nhwc" for every layer, or "layer=nhwc,other=cls-tokens".
+  for (const std::string& item : split_list(o.layout)) {
+    const auto eq = item.rfind('=');
+    if (eq == std::string::npos) {
+      options.layout = analysis::parse_layout(item);
+    } else {
+      options.layouts[item.substr(0, eq)] = analysis::parse_layout(item.substr(eq + 1));
+    }
+  }
   return options;
 }
 
@@ -249,9 +270,24 @@ void add_run_options(CLI::App& cmd, DissectRunOptions& o, const std::string& dem
   cmd.add_option("--layers", o.layers, layers_help);
   cmd.add_option("--out", o.out, out_help)->capture_default_str();
   cmd.add_option("--convention", o.convention,
-                 "pnas (0.99 quantile of upsampled maps, whole-dataset IoU) or netdissect-lite "
-                 "(NetDissect-Lite to the pixel)")
+                 "pnas (top 1% of the maps upsampled to the labels, whole-dataset IoU) or netdissect-lite "
+                 "(top 0.5% of the raw maps, NetDissect-Lite's per-category IoU)")
       ->capture_default_str();
+  cmd.add_option("--quantile", o.quantile,
+                 "Top fraction of each unit's values that counts as active (0: the convention's; "
+                 "NetDissect-Lite 0.005, the PNAS code 0.01; default: the sidecar's \"dissect\", else the convention's)");
+  cmd.add_option("--iou-threshold", o.iou_threshold,
+                 "A unit whose best IoU is higher is a detector (default: the sidecar's, else 0.04)");
+  cmd.add_option("--categories", o.categories,
+                 "Concept categories to score, comma-separated, e.g. object,part,scene,texture,color "
+                 "(NetDissect-Lite leaves out material); default: the sidecar's, else all of the dataset's");
+  cmd.add_option("--layout", o.layout,
+                 "How each layer holds its units: auto (guessed, as `layers` shows), nchw, nhwc, tokens or "
+                 "cls-tokens; for all layers, or per layer as layer=layout,...")
+      ->capture_default_str();
+  cmd.add_option("--label-size", o.label_size,
+                 "Shorter side of the grid maps and labels are compared on (0: the labels' own "
+                 "resolution over the model's resized and cropped view; default: the sidecar's, else 0)");
   cmd.add_option("--batch", o.batch, std::string(what) + " per forward pass")->capture_default_str();
   cmd.add_option("--topk", o.topk, std::string("Exemplar ") + what + " kept per unit")->capture_default_str();
   cmd.add_option("--report-images", o.report_images, "Exemplars drawn per unit in report.html")

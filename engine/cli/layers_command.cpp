@@ -6,6 +6,7 @@
 #include <string>
 
 #include "analysis/data/error.h"
+#include "analysis/model/layer_layout.h"
 #include "analysis/model/model_spec.h"
 #include "analysis/data/preprocess.h"
 #include "engine/cli/commands.h"
@@ -46,10 +47,23 @@ void run(const LayersOptions& o) {
     name_width = std::max(name_width, l.name.size());
     type_width = std::max(type_width, l.type.size());
   }
-  std::printf("%-*s  %-*s  %s\n", int(name_width), "layer", int(type_width), "type", "shape");
+  // How dissect, ablate and the studio read each layer, unless --layout says otherwise.
+  std::vector<std::string> shapes, reads;
+  std::size_t shape_width = 5;
   for (const auto& l : summary.layers) {
-    std::printf("%-*s  %-*s  %s\n", int(name_width), l.name.c_str(), int(type_width), l.type.c_str(),
-                shape_text(l.shape).c_str());
+    shapes.push_back(shape_text(l.shape));
+    shape_width = std::max(shape_width, shapes.back().size());
+    const analysis::LayerLayout guess = analysis::guess_layout(l.shape);
+    reads.push_back(guess == analysis::LayerLayout::kAuto
+                        ? "no grid guessed: give --layout"
+                        : analysis::unit_grid(l.shape, guess, l.name).describe());
+  }
+  std::printf("%-*s  %-*s  %-*s  %s\n", int(name_width), "layer", int(type_width), "type", int(shape_width), "shape",
+              "read as");
+  for (std::size_t i = 0; i < summary.layers.size(); ++i) {
+    const auto& l = summary.layers[i];
+    std::printf("%-*s  %-*s  %-*s  %s\n", int(name_width), l.name.c_str(), int(type_width), l.type.c_str(),
+                int(shape_width), shapes[i].c_str(), reads[i].c_str());
   }
   if (summary.untappable.empty()) return;
   std::printf("\nnot tappable (%zu)\n", summary.untappable.size());

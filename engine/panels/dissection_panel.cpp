@@ -1,5 +1,7 @@
 #include "engine/panels/dissection_panel.h"
 
+#include "analysis/model/layer_layout.h"
+
 #include <imgui.h>
 #include <imgui_stdlib.h>
 
@@ -51,12 +53,28 @@ struct BestRow {
 
 bool better(const BestRow& a, const BestRow& b) { return a.iou > b.iou || (a.iou == b.iou && a.unit < b.unit); }
 
-std::string detector_line(const std::string& layer, const std::vector<BestRow>& rows) {
-  const auto detectors = std::count_if(rows.begin(), rows.end(), [](const BestRow& r) { return r.iou > analysis::kDetectorIou; });
+std::string detector_line(const std::string& layer, const std::vector<BestRow>& rows, double cutoff) {
+  const auto detectors = std::count_if(rows.begin(), rows.end(), [&](const BestRow& r) { return r.iou > cutoff; });
   char line[256];
-  std::snprintf(line, sizeof(line), "%s: %d of %zu units are detectors (IoU > %.2f)", layer.c_str(), int(detectors),
-                rows.size(), analysis::kDetectorIou);
+  std::snprintf(line, sizeof(line), "%s: %d of %zu units are detectors (IoU > %.3g)", layer.c_str(), int(detectors),
+                rows.size(), cutoff);
   return line;
+}
+
+// "object, part" -> {"object", "part"}.
+std::vector<std::string> split_categories(const std::string& text) {
+  std::vector<std::string> out;
+  std::string item;
+  for (const char c : text + ",") {
+    if (c == ',') {
+      const auto b = item.find_first_not_of(' '), e = item.find_last_not_of(' ');
+      if (b != std::string::npos) out.push_back(item.substr(b, e - b + 1));
+      item.clear();
+    } else {
+      item += c;
+    }
+  }
+  return out;
 }
 
 }  // namespace
@@ -72,7 +90,7 @@ namespace {
 // A run's scores by layer, on the job's thread only; each change is published as new Results.
 class RunScores {
  public:
-  explicit RunScores(fs::path dataset) : dataset_(std::move(dataset)) {}
+  RunScores(fs::path dataset, double cutoff) : dataset_(std::move(dataset)), cutoff_(cutoff) {}
 
   // One layer's scores so far (DissectOptions::on_partial).
   DissectionPanel::Results partial(const analysis::LayerResult& layer) {
@@ -100,6 +118,7 @@ class RunScores {
   // The finished dissection.
   DissectionPanel::Results finish(const analysis::DissectionResult& r) {
     layers_.clear();
+    cutoff_ = r.iou_threshold;  // the sidecar's, when the form left it
     for (const analysis::LayerResult& layer : r.layers) {
       auto& rows = layers_[layer.layer];
       for (const analysis::UnitResult& u : layer.units) {
@@ -121,7 +140,7 @@ class RunScores {
     out.summary = {headline};
     for (const auto& [name, rows] : layers_) {
       out.best.insert(out.best.end(), rows.begin(), rows.end());
-      out.summary.push_back(detector_line(name, rows));
+      out.summary.push_back(detector_line(name, rows, cutoff_));
     }
     const std::size_t n = std::min(kBestRows, out.best.size());
     std::partial_sort(out.best.begin(), out.best.begin() + std::ptrdiff_t(n), out.best.end(), better);
@@ -130,6 +149,7 @@ class RunScores {
   }
 
   fs::path dataset_;  // the dissected Broden directory, for label names of partial results
+  double cutoff_;     // the run's IoU threshold
   std::optional<std::vector<analysis::BrodenLabel>> labels_;
   std::map<std::string, std::vector<BestRow>> layers_;  // every unit, by layer
 };
@@ -196,7 +216,9 @@ void DissectionPanel::draw_form(PanelContext& ctx) {
     const float height = std::min(8.0f, float(studio.info()->layers.size())) * ImGui::GetFrameHeightWithSpacing();
     if (ImGui::BeginChild("layers", ImVec2(0, height), true)) {
       for (const analysis::LayerInfo& l : studio.info()->layers) {
-        if (l.shape.size() != 3) continue;  // only [C, H, W] maps can be dissected
+        // Maps and tokens on a grid can be dissected; a vector or an unreadable shape cannot.
+        const analysis::LayerLayout layout = analysis::guess_layout(l.shape);
+        if (l.shape.size() < 2 || layout == analysis::LayerLayout::kAuto) continue;
         bool on = layers_.count(l.name) != 0;
         const std::string text = l.name + "  " + l.type + " " + std::to_string(l.shape[0]) + "x" +
                                  std::to_string(l.shape[1]) + "x" + std::to_string(l.shape[2]);
@@ -230,7 +252,30 @@ void DissectionPanel::draw_form(PanelContext& ctx) {
     if (ImGui::IsItemHovered()) ImGui::SetTooltip("Dissect only the first N images (0: all)");
   }
   ImGui::PopItemWidth();
+  draw_knobs();
   ImGui::EndDisabled();
+}
+
+void DissectionPanel::draw_knobs() {
+  if (!ImGui::TreeNode("Knobs")) return;
+  ImGui::PushItemWidth(label_room({"top quantile", "IoU threshold", "categories", "label size"}));
+  ImGui::InputDouble("top quantile", &quantile_, 0.0, 0.0, "%.4g");
+  quantile_ = std::clamp(quantile_, 0.0, 0.49);
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("The top fraction of each unit's values that counts as active (0: the convention's, 0.005 "
+                      "netdissect-lite, 0.01 pnas)");
+  ImGui::InputDouble("IoU threshold", &iou_threshold_, 0.0, 0.0, "%.4g");
+  iou_threshold_ = std::clamp(iou_threshold_, 0.0, 0.99);
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("A unit whose best IoU is higher is a detector (the papers: 0.04)");
+  ImGui::InputTextWithHint("categories", "all", &categories_);
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("Concept categories to score, comma-separated (NetDissect-Lite: object, part, scene, texture, color)");
+  ImGui::InputInt("label size", &label_size_);
+  label_size_ = std::clamp(label_size_, 0, 4096);
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("Shorter side of the grid maps and labels are compared on (0: the labels' own resolution)");
+  ImGui::PopItemWidth();
+  ImGui::TreePop();
 }
 
 void DissectionPanel::draw_job(PanelContext& ctx) {
@@ -324,6 +369,11 @@ void DissectionPanel::start(PanelContext& ctx, bool start_over) {
   request.limit = std::size_t(request.generator ? samples_ : limit_);
   request.out = studio.dissection_cache_dir();
   request.threads = job_threads();
+  // Knobs left at their defaults leave the model sidecar's in force.
+  if (quantile_ != 0.0) request.knobs.quantile = quantile_;
+  if (iou_threshold_ != analysis::kDetectorIou) request.knobs.iou_threshold = iou_threshold_;
+  if (!categories_.empty()) request.knobs.categories = split_categories(categories_);
+  if (label_size_ != 0) request.knobs.label_size = label_size_;
   auto progress = std::make_shared<analysis::DissectProgress>();
   started_ = true;
   run_generator_ = request.generator;
@@ -338,7 +388,8 @@ void DissectionPanel::start(PanelContext& ctx, bool start_over) {
       job.set_status("");
     }
     const fs::path out = studio_dissection_out(request);
-    RunScores scores(request.generator ? out / "samples" : request.dataset);
+    RunScores scores(request.generator ? out / "samples" : request.dataset,
+                     request.knobs.iou_threshold.value_or(analysis::kDetectorIou));
     request.on_partial = [&](const analysis::LayerResult& layer) { publisher.publish(scores.partial(layer)); };
     const fs::path state_dir = out / ".dissect";
     if (start_over || droppable_state(state_dir)) fs::remove_all(state_dir);

@@ -30,6 +30,7 @@ class DissectionPanel {
 
  private:
   void draw_form(PanelContext& ctx);
+  void draw_knobs();
   void draw_job(PanelContext& ctx);
   void draw_results(PanelContext& ctx);
   void start(PanelContext& ctx, bool start_over);
@@ -43,6 +44,10 @@ class DissectionPanel {
   int convention_ = 0;         // 0 pnas, 1 netdissect-lite
   int limit_ = 0;              // classifier: first N images (0: all)
   int samples_ = 1000;         // generator: latent samples, segmented by the demo segmenter
+  double quantile_ = 0.0;      // analysis::DissectKnobs, as the form shows them
+  double iou_threshold_ = 0.04;
+  std::string categories_;     // comma-separated; empty: all
+  int label_size_ = 0;
 
   // The newest run (none before the first).
   bool started_ = false;

@@ -166,7 +166,7 @@ void UnitInspectorPanel::draw_labels(PanelContext& ctx, int unit) {
     ImGui::TextColored(kDimColor, "(%s)", u.category.c_str());
   }
   char iou[48];
-  std::snprintf(iou, sizeof(iou), "IoU %.3f%s", u.iou, u.iou > analysis::kDetectorIou ? "  detector" : "");
+  std::snprintf(iou, sizeof(iou), "IoU %.3f%s", u.iou, u.iou > d->detector_iou ? "  detector" : "");
   same_line_if_fits(ImGui::CalcTextSize(iou).x);
   ImGui::TextUnformatted(iou);
   char threshold[96];
@@ -188,7 +188,7 @@ void UnitInspectorPanel::draw_labels(PanelContext& ctx, int unit) {
     ImGui::TextUnformatted(b.label.empty() ? "-" : b.label.c_str());
     if (!b.label.empty()) hover_tooltip(b.label);
     ImGui::TableNextColumn();
-    if (b.iou > analysis::kDetectorIou) {
+    if (b.iou > d->detector_iou) {
       ImGui::Text("%.3f", b.iou);
     } else {
       ImGui::TextColored(kDimColor, "%.3f", b.iou);

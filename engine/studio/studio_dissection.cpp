@@ -15,8 +15,24 @@ namespace unitscope::engine {
 
 namespace fs = std::filesystem;
 
+namespace {
+
+// "" for the default knobs, else "-k" and a hash of them.
+std::string knobs_suffix(const analysis::DissectKnobs& k) {
+  if (k.empty()) return "";
+  char text[96];
+  std::snprintf(text, sizeof(text), "%.17g|%.17g|%d|", k.quantile.value_or(-1.0), k.iou_threshold.value_or(-1.0),
+                k.label_size.value_or(-1));
+  std::string key = text;
+  if (k.categories)
+    for (const auto& c : *k.categories) key += c + ",";
+  return "-k" + fnv1a_64_hex(key).substr(0, 8);
+}
+
+}  // namespace
+
 std::string studio_dissection_variant(const StudioDissectionRequest& request) {
-  std::string name = analysis::convention_name(request.convention);
+  std::string name = analysis::convention_name(request.convention) + knobs_suffix(request.knobs);
   if (request.generator) {
     if (request.limit > 0 && request.limit != kDefaultGanSamples) name += "-s" + std::to_string(request.limit);
     return name;
@@ -49,6 +65,7 @@ analysis::DissectionResult run_studio_dissection(const StudioDissectionRequest& 
   d.out = studio_dissection_out(request);
   d.convention = request.convention;
   d.threads = request.threads;
+  d.knobs = request.knobs;
   d.on_partial = request.on_partial;
   if (request.generator) {
     analysis::GanDissectOptions g;

@@ -28,13 +28,15 @@ struct StudioDissectionRequest {
   std::filesystem::path out;         // Studio::dissection_cache_dir(); results go to out/<convention>
   std::function<void(const analysis::LayerResult&)> on_partial;  // see DissectOptions
   int threads = 0;                   // LibTorch intra-op threads; 0: one per core
+  analysis::DissectKnobs knobs;      // quantile, IoU cutoff, categories, label grid
 };
 
 // GAN dissection's sample count when the request gives none.
 constexpr std::size_t kDefaultGanSamples = 1000;
 
 // The cache folder of a run's options: the convention ("pnas"), then "-n40" for an image limit,
-// "-s200" for another sample count, "-d<hash>" for a dataset other than the demo's. Runs with
+// "-s200" for another sample count, "-d<hash>" for a dataset other than the demo's, "-k<hash>" for
+// knobs other than the defaults. Runs with
 // different options never share (or replace) a folder.
 std::string studio_dissection_variant(const StudioDissectionRequest& request);
 // Where run_studio_dissection writes: out/<variant>.

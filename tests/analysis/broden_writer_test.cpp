@@ -17,16 +17,10 @@
 #include "test_paths.h"
 
 using namespace unitscope::analysis;
+using unitscope::test::read_text;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  return bytes.str();
-}
 
 std::vector<std::string> split(const std::string& text, char sep) {
   std::vector<std::string> out;
@@ -39,7 +33,7 @@ std::vector<std::string> split(const std::string& text, char sep) {
 
 std::vector<std::vector<std::string>> read_rows(const fs::path& p) {
   std::vector<std::vector<std::string>> rows;
-  std::istringstream in(slurp(p));
+  std::istringstream in(read_text(p));
   std::string line;
   while (std::getline(in, line)) rows.push_back(split(line, ','));
   return rows;
@@ -69,7 +63,7 @@ SceneWorld world_of(std::uint64_t seed, int size = 48, int label_scale = 1) {
 std::map<std::string, std::string> snapshot(const fs::path& dir) {
   std::map<std::string, std::string> out;
   for (const auto& e : fs::recursive_directory_iterator(dir)) {
-    if (e.is_regular_file()) out[fs::relative(e.path(), dir).string()] = slurp(e.path());
+    if (e.is_regular_file()) out[fs::relative(e.path(), dir).string()] = read_text(e.path());
   }
   return out;
 }
@@ -119,7 +113,7 @@ TEST_SUITE("broden_writer") {
       CHECK((row[1] == "train" || row[1] == "val"));
       CHECK(row[2] == "48");
       CHECK(row[5] == "48");
-      std::string jpeg = slurp(dir / "images" / row[0]);
+      std::string jpeg = read_text(dir / "images" / row[0]);
       REQUIRE(jpeg.size() > 2);
       CHECK(static_cast<unsigned char>(jpeg[0]) == 0xFF);
       CHECK(static_cast<unsigned char>(jpeg[1]) == 0xD8);

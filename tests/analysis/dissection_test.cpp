@@ -22,6 +22,7 @@
 #include "test_paths.h"
 
 using namespace unitscope::analysis;
+using unitscope::test::read_text;
 using unitscope::test::BrodenFixture;
 using unitscope::test::scratch_dir;
 
@@ -113,13 +114,6 @@ DissectOptions options_for(const std::filesystem::path& model, const std::filesy
   return o;
 }
 
-std::string slurp(const std::filesystem::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::ostringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
-
 // CTest runs each test case in its own process, in parallel: each process builds its own fixture
 // and removes it when it ends.
 struct Fixture {
@@ -166,12 +160,12 @@ TEST_CASE("planted units: pnas convention") {
   CHECK(copy.units[0].top[1].row == 1);
   CHECK(copy.units[0].top[0].image == "img/0.png");
   // Files.
-  const std::string csv = slurp(out / "copy" / "tally.csv");
+  const std::string csv = read_text(out / "copy" / "tally.csv");
   CHECK(csv.rfind("unit,category,label,score,object-label,object-truth,object-activation", 0) == 0);
   CHECK(csv.find("\n1,object,dot,1.0,dot,6,6,6,1.0,street,640,6,") != std::string::npos);
-  const std::string json = slurp(out / "pool" / "dissection.json");
+  const std::string json = read_text(out / "pool" / "dissection.json");
   CHECK(json.find("\"convention\": \"pnas\"") != std::string::npos);
-  const std::string html = slurp(out / "report.html");
+  const std::string html = read_text(out / "report.html");
   CHECK(html.find("data:image/png;base64,") != std::string::npos);
   CHECK(html.find("Detectors per category") != std::string::npos);
   CHECK(!std::filesystem::exists(out / ".dissect" / "copy.f32"));
@@ -316,11 +310,11 @@ TEST_CASE("an interrupted dissection resumes to byte-identical outputs") {
   for (const char* file : {"copy/tally.csv", "copy/dissection.json", "pool/tally.csv",
                            "pool/dissection.json", "report.html"}) {
     INFO(file);
-    CHECK(slurp(whole / file) == slurp(parts / file));
+    CHECK(read_text(whole / file) == read_text(parts / file));
   }
   // Running a finished dissection again rewrites the same files.
   dissect(o, progress);
-  CHECK(slurp(whole / "copy" / "tally.csv") == slurp(parts / "copy" / "tally.csv"));
+  CHECK(read_text(whole / "copy" / "tally.csv") == read_text(parts / "copy" / "tally.csv"));
   // Other settings in the same directory are refused.
   o.topk = 5;
   CHECK_THROWS_AS(dissect(o, progress), Error);
@@ -354,7 +348,7 @@ TEST_CASE("an interrupted pnas dissection resumes its tail histograms and thresh
   CHECK(!std::filesystem::exists(band));
   for (const char* file : {"copy/tally.csv", "copy/dissection.json", "pool/tally.csv", "pool/dissection.json"}) {
     INFO(file);
-    CHECK(slurp(whole / file) == slurp(parts / file));
+    CHECK(read_text(whole / file) == read_text(parts / file));
   }
 }
 
@@ -410,4 +404,117 @@ TEST_CASE("dissect reports bad input clearly") {
   std::filesystem::create_directories(state);
   std::ofstream(state / "checkpoint.bin") << "DSK3";
   CHECK_THROWS_WITH_AS(dissect(o, progress), doctest::Contains("older unitscope"), Error);
+}
+
+// The papers' knobs on the planted units, each against numbers worked out from the dataset above.
+TEST_CASE("--quantile sets the level of the thresholds: unit 0 at the top 0.2% and the top 30%") {
+  Fixture& f = fixture();
+  // Unit 0 over the 40 images: 2554 background values (x + y) % 5 and 6 of 200 at the dot.
+  std::vector<double> values;
+  for (int i = 0; i < kImages; ++i) {
+    for (int y = 0; y < kSize; ++y) {
+      for (int x = 0; x < kSize; ++x) {
+        const bool dot = i < 2 && ((x == 1 && y == 1) || (x == 2 && y == 1) || (x == 1 && y == 2));
+        values.push_back(dot ? 200.0 : (x + y) % 5);
+      }
+    }
+  }
+  std::sort(values.begin(), values.end());
+  auto quantile = [&](double level) {
+    const double position = level * double(values.size() - 1);
+    const auto lo = static_cast<std::size_t>(position);
+    return values[lo] + (values[lo + 1] - values[lo]) * (position - double(lo));
+  };
+  // Top 0.2%: between the last background value (4) and the first 200, 88.2% of the way.
+  CHECK(quantile(0.998) == doctest::Approx(4.0 + 196.0 * (0.998 * 2559 - 2553)));
+  for (const double top : {0.002, 0.3}) {
+    INFO("--quantile " << top);
+    DissectOptions o = options_for(f.model, f.data, f.root / ("quantile" + std::to_string(top)), Convention::kPnas);
+    o.knobs.quantile = top;
+    DissectProgress progress;
+    const DissectionResult r = dissect(o, progress);
+    CHECK(r.quantile == doctest::Approx(1.0 - top));
+    CHECK(r.layers[0].units[0].threshold == doctest::Approx(quantile(1.0 - top)).epsilon(1e-12));
+    const std::string json = read_text(f.root / ("quantile" + std::to_string(top)) / "copy" / "dissection.json");
+    CHECK(json.find("\"quantile\": " + std::string(top == 0.3 ? "0.7" : "0.998")) != std::string::npos);
+  }
+}
+
+TEST_CASE("--iou-threshold decides which units are detectors") {
+  Fixture& f = fixture();
+  DissectOptions o = options_for(f.model, f.data, f.root / "iou_threshold", Convention::kPnas);
+  o.knobs.iou_threshold = 0.3;
+  DissectProgress progress;
+  const DissectionResult r = dissect(o, progress);
+  // Unit 0: IoU 1 with dot; unit 1: 3/12 with dot, a detector at the papers' 0.04 but not at 0.3.
+  CHECK(r.iou_threshold == 0.3);
+  CHECK(r.layers[0].units[0].score.detector(r.iou_threshold));
+  CHECK(r.layers[0].units[1].score.score == 0.25);
+  CHECK_FALSE(r.layers[0].units[1].score.detector(r.iou_threshold));
+  CHECK(r.layers[0].units[1].score.detector());
+  const std::string json = read_text(f.root / "iou_threshold" / "copy" / "dissection.json");
+  CHECK(json.find("\"detector_iou\": 0.3") != std::string::npos);
+  const auto second = json.find("\"unit\": 2");
+  REQUIRE(second != std::string::npos);
+  CHECK(json.find("\"detector\": false", second) < json.find("\"activated_pixels\"", second));
+}
+
+TEST_CASE("--categories scores only the categories asked for") {
+  Fixture& f = fixture();
+  DissectOptions o = options_for(f.model, f.data, f.root / "categories", Convention::kPnas);
+  o.knobs.categories = {"scene"};
+  DissectProgress progress;
+  const DissectionResult r = dissect(o, progress);
+  REQUIRE(r.categories == std::vector<std::string>{"scene"});
+  // Without object labels, unit 0's 6 pixels (images 0 and 1) lie in street's 640: IoU 6 / 640.
+  const UnitScore& u0 = r.layers[0].units[0].score;
+  CHECK(u0.label == 3);
+  CHECK(u0.score == 6.0 / 640.0);
+  CHECK(r.layers[0].tally.label_pixels[1] == 0);  // dot is not counted at all
+  o.knobs.categories = {"material"};
+  o.out = f.root / "categories_unknown";
+  CHECK_THROWS_WITH_AS(dissect(o, progress), doctest::Contains("unknown category 'material'"), Error);
+}
+
+TEST_CASE("--label-size compares maps and labels on a coarser grid") {
+  Fixture& f = fixture();
+  DissectOptions o = options_for(f.model, f.data, f.root / "label_size", Convention::kPnas);
+  o.knobs.label_size = 4;
+  DissectProgress progress;
+  const DissectionResult r = dissect(o, progress);
+  // On 4 x 4 the labels are read at odd pixels: the dot keeps 1 cell per image, (0, 0). Unit 0's map
+  // averages 2 x 2 blocks: 50.5 at (0, 0) and 52.25 at (1, 0) and (0, 1) of images 0 and 1; every
+  // background block is at most 3, the threshold. IoU = 2 / (6 + 2 - 2).
+  const LayerResult& copy = r.layers[0];
+  CHECK(copy.units[0].threshold == 3.0);
+  CHECK(copy.tally.activation[0] == 6);
+  CHECK(copy.tally.label_pixels[1] == 2);
+  CHECK(copy.units[0].score.iou[1] == 2.0 / 6.0);
+  CHECK(r.geometry.label_size == 4);
+  CHECK((r.geometry.grid_width == 4 && r.geometry.grid_height == 4));
+}
+
+TEST_CASE("a model's sidecar sets its knobs, and the options win over it") {
+  Fixture& f = fixture();
+  const auto model = f.root / "planted_knobs.pt";
+  std::filesystem::copy_file(f.model, model, std::filesystem::copy_options::overwrite_existing);
+  std::ofstream(sidecar_path(model)) << R"({"dissect": {"iou_threshold": 0.3, "categories": ["scene"], "label_size": 4}})";
+  DissectOptions o = options_for(model, f.data, f.root / "sidecar_knobs", Convention::kPnas);
+  DissectProgress progress;
+  const DissectionResult r = dissect(o, progress);
+  CHECK(r.iou_threshold == 0.3);
+  CHECK(r.categories == std::vector<std::string>{"scene"});
+  CHECK(r.geometry.label_size == 4);
+  o.knobs.iou_threshold = 0.1;
+  o.knobs.categories = std::vector<std::string>{"object", "scene"};
+  o.out = f.root / "sidecar_knobs_overridden";
+  const DissectionResult over = dissect(o, progress);
+  CHECK(over.iou_threshold == 0.1);
+  CHECK(over.categories.size() == 2);
+  CHECK(over.geometry.label_size == 4);  // still the sidecar's
+  std::ofstream(sidecar_path(model)) << R"({"dissect": {"quantile": 0.7}})";
+  o.out = f.root / "sidecar_knobs_bad";
+  o.knobs = {};
+  const std::string expected = "the quantile is 0.700000 (from " + sidecar_path(model).string() + ")";
+  CHECK_THROWS_WITH_AS(dissect(o, progress), doctest::Contains(expected.c_str()), Error);
 }

@@ -371,10 +371,10 @@ std::vector<double> streamed_thresholds(const std::vector<float>& cache, const s
   std::vector<LayerState> layers(1);
   layers[0].shape = {kUnits, kSide, kSide};
   for (std::size_t first = 0; first < seg.size() / 2; first += batch) {
-    REQUIRE(observe_batch(layers[0], Convention::kPnas, 1024, cache.data() + first * kImageFloats,
-                          std::span<const std::int32_t>(seg).subspan(2 * first, 2 * batch), batch, first / batch + 1));
+    REQUIRE(observe_batch(layers[0], ThresholdRule{}, cache.data() + first * kImageFloats,
+                          std::span<const std::int32_t>(seg).subspan(2 * first, 2 * batch), batch));
   }
-  choose_thresholds(layers, Convention::kPnas, 1024, seg, chunk, memory, read);
+  choose_thresholds(layers, ThresholdRule{}, seg, chunk, memory, read);
   DOCTEST_CHECK(layers[0].histograms.empty());
   return layers[0].thresholds;
 }
@@ -394,8 +394,8 @@ TEST_CASE("pass-1 statistics refuse NaN and Inf values in any batch, under both 
         layers[0].shape = {kUnits, kSide, kSide};
         bool finite = true;
         for (std::size_t b = 0; b <= bad_batch && finite; ++b) {
-          finite = observe_batch(layers[0], convention, 64, cache.data() + 4 * b * kImageFloats,
-                                 std::span<const std::int32_t>(seg).subspan(8 * b, 8), 4, b + 1);
+          finite = observe_batch(layers[0], threshold_rule(convention), cache.data() + 4 * b * kImageFloats,
+                                 std::span<const std::int32_t>(seg).subspan(8 * b, 8), 4);
           CHECK(finite == (b < bad_batch));
         }
       }
@@ -444,4 +444,77 @@ TEST_CASE("exact thresholds survive early images far stronger than later ones") 
     INFO("batch " << batch);
     CHECK(streamed_thresholds(cache, seg, batch, std::size_t{1} << 30, 16) == expected);
   }
+}
+
+TEST_CASE("netdissect-lite thresholds are the exact 0.995 quantile of the raw maps, on sparse, heavy-tailed, constant and dead units") {
+  // 5 units of 14 x 14 maps over 300 images, labels at 112 x 112 (which raw quantiles ignore).
+  // Unit 0 is sparse: 2% of its values above zero, with a long tail (a streaming sketch put its
+  // threshold 23% too high). Unit 1 is heavy-tailed (Pareto, alpha 1.1), unit 2 constant, unit 3
+  // dead (all zero), unit 4 sparse and much stronger in the first images than in the rest.
+  constexpr int kLiteUnits = 5, kMap = 14, kLiteImages = 300;
+  constexpr std::size_t kFloats = std::size_t{kLiteUnits} * kMap * kMap;
+  std::mt19937 rng(11);
+  std::uniform_real_distribution<double> uniform(0.0, 1.0);
+  std::vector<float> cache(kLiteImages * kFloats);
+  for (int i = 0; i < kLiteImages; ++i) {
+    for (int u = 0; u < kLiteUnits; ++u) {
+      for (int p = 0; p < kMap * kMap; ++p) {
+        const double r = uniform(rng);
+        float v = 0.0f;
+        if (u == 0 || u == 4) v = r < 0.02 ? static_cast<float>(-0.05 * std::log(uniform(rng))) : 0.0f;
+        if (u == 1) v = static_cast<float>(std::pow(1.0 - r, -1.0 / 1.1));
+        if (u == 2) v = 0.25f;
+        if (u == 4 && i < 40) v *= 100.0f;
+        cache[static_cast<std::size_t>(i) * kFloats + static_cast<std::size_t>(u * kMap * kMap + p)] = v;
+      }
+    }
+  }
+  std::vector<std::int32_t> seg;
+  for (int i = 0; i < kLiteImages; ++i) seg.insert(seg.end(), {112, 112});
+  std::vector<double> exact;
+  for (int u = 0; u < kLiteUnits; ++u) {
+    std::vector<float> all;
+    for (int i = 0; i < kLiteImages; ++i) {
+      const float* map = cache.data() + static_cast<std::size_t>(i) * kFloats + static_cast<std::size_t>(u * kMap * kMap);
+      all.insert(all.end(), map, map + kMap * kMap);
+    }
+    std::sort(all.begin(), all.end());
+    const double position = 0.995 * static_cast<double>(all.size() - 1);
+    const auto lo = static_cast<std::size_t>(std::floor(position));
+    const double t = position - static_cast<double>(lo);
+    exact.push_back(static_cast<double>(all[lo]) * (1.0 - t) + static_cast<double>(all[lo + 1]) * t);
+  }
+  REQUIRE(exact[0] > 0.0);  // the sparse unit's quantile lies in its tail, not at zero
+  const CacheReader read = [&](std::size_t, std::uint64_t first, std::uint64_t count) {
+    return std::span<const float>(cache.data() + first * kFloats, count * kFloats);
+  };
+  const ThresholdRule rule = threshold_rule(Convention::kNetDissectLite);
+  CHECK(rule.level == 0.995);
+  CHECK_FALSE(rule.upsampled);
+  for (const std::size_t batch : {16, 100}) {
+    std::vector<LayerState> layers(1);
+    layers[0].shape = {kLiteUnits, kMap, kMap};
+    for (std::size_t first = 0; first < kLiteImages; first += batch) {
+      const std::size_t n = std::min<std::size_t>(batch, kLiteImages - first);
+      REQUIRE(observe_batch(layers[0], rule, cache.data() + first * kFloats,
+                            std::span<const std::int32_t>(seg).subspan(2 * first, 2 * n), n));
+    }
+    choose_thresholds(layers, rule, seg, 32, std::size_t{1} << 30, read, std::size_t{1} << 30);
+    REQUIRE(layers[0].thresholds.size() == exact.size());
+    CHECK(layers[0].unsettled.empty());  // raw quantiles are never left to the tally
+    for (int u = 0; u < kLiteUnits; ++u) {
+      INFO("batch " << batch << ", unit " << u << ": " << layers[0].thresholds[static_cast<std::size_t>(u)] << " vs exact "
+                    << exact[static_cast<std::size_t>(u)]);
+      CHECK(std::abs(layers[0].thresholds[static_cast<std::size_t>(u)] - exact[static_cast<std::size_t>(u)]) <=
+            0.01 * std::abs(exact[static_cast<std::size_t>(u)]));
+      CHECK(layers[0].thresholds[static_cast<std::size_t>(u)] == doctest::Approx(exact[static_cast<std::size_t>(u)]).epsilon(1e-12));
+    }
+  }
+}
+
+TEST_CASE("a quantile knob moves the level of the thresholds") {
+  CHECK(threshold_rule(Convention::kPnas).level == 0.99);
+  CHECK(threshold_rule(Convention::kPnas, 0.005).level == doctest::Approx(0.995).epsilon(1e-15));
+  CHECK(threshold_rule(Convention::kNetDissectLite, 0.01).level == doctest::Approx(0.99).epsilon(1e-15));
+  CHECK(threshold_rule(Convention::kPnas, 0.005).upsampled);
 }

@@ -16,6 +16,7 @@
 #include "test_paths.h"
 
 using namespace unitscope::analysis;
+using unitscope::test::read_text;
 using unitscope::test::scratch_dir;
 using nlohmann::json;
 
@@ -31,16 +32,9 @@ std::string error_of(F&& f) {
   return "(no error)";
 }
 
-std::string slurp(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 // Column `col` (0-based) of every data row of a CSV, as integers.
 std::vector<int> column(const std::filesystem::path& csv, std::size_t col) {
-  std::istringstream in(slurp(csv));
+  std::istringstream in(read_text(csv));
   std::string line;
   std::getline(in, line);
   std::vector<int> out;
@@ -180,12 +174,12 @@ TEST_CASE("ablate's files number units from 1 and read_importance gives 0-based 
   const auto dir = scratch_dir("unit_numbering_importance");
   const ImportanceResult r = small_importance();
   write_importance(dir, r);
-  const json doc = json::parse(slurp(dir / "ablation.json"));
+  const json doc = json::parse(read_text(dir / "ablation.json"));
   CHECK(doc.at(kUnitNumberingKey) == 1);
   CHECK(doc["classes"][0]["ranking"] == json::array({3, 1, 2}));
   CHECK(column(dir / "importance.csv", 2) == std::vector<int>{3, 1, 2});
   CHECK(column(dir / "units.csv", 0) == std::vector<int>{1, 2, 3});
-  const std::string page = slurp(dir / "report.html");
+  const std::string page = read_text(dir / "report.html");
   CHECK(page.find("top units: 3 (tree) 1 (sky) 2 (grass)") != std::string::npos);
 
   const ImportanceSummary s = read_importance(dir);
@@ -224,7 +218,7 @@ TEST_CASE("attack_units.csv and intervention.json number units from 1") {
   a.unit_important = {1, 0};
   write_attack(dir / "attack", a);
   CHECK(column(dir / "attack" / "attack_units.csv", 0) == std::vector<int>{1, 2});
-  CHECK(json::parse(slurp(dir / "attack" / "attack.json")).at(kUnitNumberingKey) == 1);
+  CHECK(json::parse(read_text(dir / "attack" / "attack.json")).at(kUnitNumberingKey) == 1);
 
   GanAblationResult ablation;
   ablation.effect.ranked_units = {5, 0, 2};

@@ -17,63 +17,8 @@ set -eu
 mode=$1 unitscope=$2 dir=$3
 here=$(cd "$(dirname "$0")" && pwd)
 
-fail() {
-  echo "FAIL: $*"
-  exit 1
-}
-# run LOG COMMAND...: COMMAND must exit 0; its output is shown and kept in LOG.
-run() {
-  log=$1
-  shift
-  "$here/cli_expect.sh" --log "$log" -- "$@" || fail "$(basename "$1") $2 did not succeed"
-}
-# expect_line LOG ERE: some line of LOG matches the extended regular expression.
-expect_line() {
-  grep -E -q -e "$2" "$1" || fail "no line of $(basename "$1") matches: $2"
-  echo "ok: output has /$2/"
-}
-# value_of LOG ERE SED: the first line matching ERE, rewritten by the sed expression SED.
-value_of() {
-  grep -E -m 1 -e "$2" "$1" | sed "$3"
-}
-is_number() {
-  awk -v v="$1" 'BEGIN { exit !(v ~ /^-?[0-9]+(\.[0-9]*)?([eE][-+]?[0-9]+)?$/) }'
-}
-# between NAME VALUE MIN MAX: fails on a missing or non-numeric value too (awk reads "" as 0).
-between() {
-  is_number "$2" || fail "$1: \"$2\" is not a number"
-  awk -v v="$2" -v lo="$3" -v hi="$4" 'BEGIN { exit !(v + 0 >= lo + 0 && v + 0 <= hi + 0) }' ||
-    fail "$1 = $2, outside [$3, $4]"
-  echo "ok: $1 = $2, within [$3, $4]"
-}
-equals() {
-  [ "$2" = "$3" ] || fail "$1 = \"$2\", expected \"$3\""
-  echo "ok: $1 = $2"
-}
-# calc EXPR: an awk expression's value.
-calc() {
-  awk "BEGIN { printf \"%.6f\", $1 }"
-}
-# json FILE KEY: a top-level scalar of a JSON file written one key a line (strings keep quotes).
-json() {
-  awk -v key="\"$2\": " 'NR == 2 { match($0, /^ */); indent = RLENGTH }
-    NR > 1 { match($0, /^ */)
-      if (RLENGTH == indent && index($0, key) == indent + 1) {
-        v = substr($0, indent + 1 + length(key)); sub(/,$/, "", v); print v; exit } }' "$1"
-}
-# json_array FILE KEY: the elements of a top-level array of scalars, one a line.
-json_array() {
-  awk -v key="\"$2\": [" 'NR == 2 { match($0, /^ */); indent = RLENGTH }
-    inside { match($0, /^ */); if (RLENGTH == indent) exit; v = $0; gsub(/[ ,]/, "", v); print v; next }
-    NR > 1 { match($0, /^ */); if (RLENGTH == indent && substr($0, indent + 1) == key) inside = 1 }' "$1"
-}
-# json_all FILE KEY: every value of KEY at any depth, one a line.
-json_all() {
-  sed -n "s/^ *\"$2\": \\([^,]*\\),\\{0,1\\}\$/\\1/p" "$1"
-}
-rows() {
-  awk 'END { print NR - 1 }' "$1"
-}
+. "$here/cli_helpers.sh"
+
 # Every output numbers units from 1 (tally.csv as NetDissect-Lite does, and the JSON files say
 # "unit_numbering": 1), so unit numbers cross-reference between files as they are.
 # labelled TALLY LABEL UNITS: how many of UNITS (space-separated unit numbers) tally.csv labels LABEL.
@@ -107,10 +52,10 @@ layers)
   run "$dir/layers.txt" "$unitscope" layers --model builtin:resnet18
   # Shapes are integers from torchvision's ResNet-18: exact.
   expect_line "$log" '^input +3x224x224$'
-  expect_line "$log" '^conv1 +Conv2d +64x112x112$'
-  expect_line "$log" '^layer4\.1\.conv2 +Conv2d +512x7x7$'
-  expect_line "$log" '^avgpool +AdaptiveAvgPool2d +512x1x1$'
-  expect_line "$log" '^fc +Linear +1000$'
+  expect_line "$log" '^conv1 +Conv2d +64x112x112 +64 units on 112x112$'
+  expect_line "$log" '^layer4\.1\.conv2 +Conv2d +512x7x7 +512 units on 7x7$'
+  expect_line "$log" '^avgpool +AdaptiveAvgPool2d +512x1x1 +512 units, one value each$'
+  expect_line "$log" '^fc +Linear +1000 +1000 units, one value each$'
   ;;
 gan_dissect)
   # Each run starts from an empty directory: one left by an older build may hold another format.
