@@ -1,7 +1,9 @@
 // Dissection against bare forward passes over the same images, side by side in one run.
 //
-// For each model (the demo classifier at 128 x 128; random-weight built-ins at 224 x 224; several
-// layers at once) one benchmark iteration times (1) the bare forward passes over the images,
+// For each model (the demo classifier at 128 x 128; random-weight built-ins at 224 x 224, several
+// layers at once; torchvision's resnet50 at layer4 and vit_b_16 at a token layer, scripted with
+// random weights by Debian's python3-torchvision on first use, at 224 x 224 after resize 256 and crop
+// 224) one benchmark iteration times (1) the bare forward passes over the images,
 // already decoded and in memory: the whole network (forward_s), and only as far as the deepest
 // dissected layer (forward_taps_s: the model work a dissection needs, which for VGG16 leaves out
 // its three large fully connected layers), then (2) a whole dissect() call (opening the model and
@@ -73,15 +75,37 @@ fs::path dataset(int size) {
   return d;
 }
 
+// "torchvision:ARCH" -> a TorchScript file of torchvision's ARCH with random weights, scripted once
+// under the temp directory; other sources as they are.
+std::string model_source(const std::string& source) {
+  const std::string prefix = "torchvision:";
+  if (source.rfind(prefix, 0) != 0) return source;
+  const std::string arch = source.substr(prefix.size());
+  const fs::path file = fs::temp_directory_path() / ("unitscope_bench_" + arch + ".pt");
+  if (!fs::exists(file)) {
+    const std::string command = "/usr/bin/python3 -c 'import torch, torchvision; torch.manual_seed(0); "
+                                "torch.jit.script(torchvision.models." + arch + "(weights=None).eval()).save(\"" +
+                                file.string() + "\")'";
+    if (std::system(command.c_str()) != 0) return file.string() + " (python3-torchvision could not write it)";
+  }
+  return file.string();
+}
+
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-void dissect_vs_forward(benchmark::State& state, const std::string& source, int size,
-                        const std::vector<std::string>& layers) {
+void dissect_vs_forward(benchmark::State& state, const std::string& name, int size,
+                        const std::vector<std::string>& layers, int crop = 0) {
   set_threads(0);
   ModelSpec spec;
-  spec.source = source;
+  spec.source = model_source(name);
+  if (crop > 0) {
+    // Images of `size` resized to 256 and centre-cropped to `crop`, as torchvision's models expect.
+    spec.overrides.resize = 256;
+    spec.overrides.crop = crop;
+  }
+  const std::string& source = spec.source;
   if (!fs::exists(source) && source.rfind("builtin:", 0) != 0) {
     state.SkipWithError(("no model " + source).c_str());
     return;
@@ -175,6 +199,21 @@ BENCHMARK_CAPTURE(dissect_vs_forward, resnet18, "builtin:resnet18", 224,
     ->Unit(benchmark::kSecond);
 BENCHMARK_CAPTURE(dissect_vs_forward, vgg16, "builtin:vgg16", 224,
                   std::vector<std::string>{"features.15", "features.22", "features.29"})
+    ->Iterations(1)
+    ->Repetitions(repeats())
+    ->ReportAggregatesOnly(true)
+    ->UseManualTime()
+    ->Unit(benchmark::kSecond);
+
+BENCHMARK_CAPTURE(dissect_vs_forward, resnet50_layer4, "torchvision:resnet50", 224,
+                  std::vector<std::string>{"layer4"}, 224)
+    ->Iterations(1)
+    ->Repetitions(repeats())
+    ->ReportAggregatesOnly(true)
+    ->UseManualTime()
+    ->Unit(benchmark::kSecond);
+BENCHMARK_CAPTURE(dissect_vs_forward, vit_b_16_encoder_layer_6, "torchvision:vit_b_16", 224,
+                  std::vector<std::string>{"encoder.layers.encoder_layer_6"}, 224)
     ->Iterations(1)
     ->Repetitions(repeats())
     ->ReportAggregatesOnly(true)
