@@ -23,7 +23,13 @@ constexpr std::size_t kImageBatch = 16;
 
 bool is_pooling(const std::string& type) { return type.find("Pool") != std::string::npos; }
 
-bool has_maps(const LayerInfo& l) { return l.shape.size() == 3 && l.shape[1] * l.shape[2] > 1; }
+// Maps on a grid larger than 1 x 1, in any layout layer_layout.h reads ([C, H, W], channels last, tokens).
+bool has_maps(const LayerInfo& l) {
+  const LayerLayout layout = guess_layout(l.shape);
+  if (layout == LayerLayout::kAuto || l.shape.size() < 2) return false;
+  const UnitGrid grid = unit_grid(l.shape, layout, l.name);
+  return grid.height * grid.width > 1;
+}
 
 std::string parent_of(const std::string& name) {
   const std::size_t dot = name.rfind('.');

@@ -1,5 +1,7 @@
 #include "engine/panels/model_panel.h"
 
+#include "analysis/model/layer_layout.h"
+
 #include <imgui.h>
 #include <imgui_stdlib.h>
 
@@ -109,7 +111,8 @@ void ModelPanel::draw(PanelContext& ctx) {
     for (const analysis::LayerInfo& layer : info->layers) {
       ImGui::TableNextRow();
       ImGui::TableNextColumn();
-      const bool spatial = layer.shape.size() == 3;
+      // Maps and tokens on a grid show live; a vector of class scores does not.
+      const bool spatial = layer.shape.size() >= 2 && analysis::guess_layout(layer.shape) != analysis::LayerLayout::kAuto;
       if (!spatial) ImGui::BeginDisabled();
       if (ImGui::Selectable(layer.name.c_str(), layer.name == studio.settings.layer, ImGuiSelectableFlags_SpanAllColumns))
         studio.set_layer(layer.name);

@@ -3,14 +3,18 @@
 #include "analysis/model/layer_layout.h"
 
 #include <ATen/ATen.h>
+#include <torch/script.h>
 
 #include <doctest/doctest.h>
 
+#include <array>
 #include <vector>
 
 #include "analysis/data/error.h"
 #include "analysis/model/layer_maps.h"
+#include "analysis/model/live_session.h"
 #include "analysis/model/model.h"
+#include "test_paths.h"
 
 using namespace unitscope::analysis;
 
@@ -91,4 +95,46 @@ TEST_CASE("an ablation zeroes a token unit in every token, and a painted mask sp
   const at::Tensor w = at::zeros({1, 2, 2, 3}) * r.scale + r.shift;
   CHECK(w.select(3, 2).sum().item<float>() == 28.0f);
   CHECK(w.select(3, 0).sum().item<float>() == 0.0f);
+}
+
+TEST_CASE("the live session shows a token layer as maps on its grid, and edits reach every token") {
+  // Tokens: the class token (zeros), then the image's pixels as 3-channel patch tokens; the head
+  // averages the tokens into 3 class scores.
+  torch::jit::Module tokens("Tokens");
+  tokens.define(R"(def forward(self, x):
+    t = torch.flatten(x, 2).transpose(1, 2)
+    return torch.cat([torch.zeros_like(t[:, 0:1]), t], 1)
+)");
+  torch::jit::Module head("Head");
+  head.define("def forward(self, t):\n    return torch.mean(t, 1)\n");
+  torch::jit::Module net("TokenNet");
+  net.register_module("tokens", tokens);
+  net.register_module("head", head);
+  net.define("def forward(self, x):\n    return self.head.forward(self.tokens.forward(x))\n");
+  const auto path = unitscope::test::scratch_dir("layer_layout_live") / "tokens.pt";
+  net.save(path.string());
+  LiveOptions o;
+  o.model.source = path.string();
+  o.model.overrides.mean = std::array<float, 3>{0, 0, 0};
+  o.model.overrides.std = std::array<float, 3>{1, 1, 1};
+  LiveSession session(o);
+  CHECK(session.layer() == "tokens");  // the default: the only layer with maps
+  Image image(4, 4, 3);
+  for (int y = 0; y < 4; ++y)
+    for (int x = 0; x < 4; ++x)
+      for (int c = 0; c < 3; ++c) image.at(x, y)[c] = static_cast<std::uint8_t>(10 * c + 4 * y + x);
+  LiveRequest request;
+  request.image = image;
+  const LiveFrame frame = session.run(request);
+  REQUIRE((frame.channels == 3 && frame.height == 4 && frame.width == 4));
+  CHECK(frame.activations[2 * 16 + 1 * 4 + 3] == 10 * 2 + 4 * 1 + 3);  // unit 3 at (3, 1)
+  CHECK(frame.unit_max[1] == 10 + 15);
+  // Unit 1 switched off everywhere: its class score (the mean over the 17 tokens) becomes 0.
+  request.edits = {UnitEdit{"tokens", {1}, EditOp::kMultiply, 0.0f, {}, 0, 0}};
+  const LiveFrame off = session.run(request);
+  CHECK(off.unit_max[1] == 0.0f);
+  REQUIRE(off.top.size() == 3);
+  for (const Prediction& p : off.top) {
+    if (p.index == 1) CHECK(p.probability < off.top.front().probability);
+  }
 }
