@@ -172,6 +172,7 @@ std::optional<Sidecar> read_sidecar(const std::filesystem::path& model) {
         else throw Error(where + ": unknown key \"dissect." + key + "\" (quantile, iou_threshold, categories, label_size)");
       }
     }
+    if (j.contains("segmenter")) s.segmenter = vocabulary_from_json(j.at("segmenter"), where);
     if (j.contains("architecture")) s.architecture = j.at("architecture").dump();
   } catch (const json::exception& e) {
     throw Error(where + ": " + e.what());
@@ -201,6 +202,7 @@ void write_sidecar(const std::filesystem::path& model, const Sidecar& s) {
     if (s.dissect.label_size) d["label_size"] = *s.dissect.label_size;
     j["dissect"] = d;
   }
+  if (s.segmenter) j["segmenter"] = vocabulary_to_json(*s.segmenter);
   if (!s.architecture.empty()) j["architecture"] = json::parse(s.architecture);
   const std::filesystem::path path = sidecar_path(model);
   std::ofstream out(path);

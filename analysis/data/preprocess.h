@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "analysis/data/concept_vocabulary.h"
 #include "analysis/data/image.h"
 
 namespace unitscope::analysis {
@@ -61,6 +62,7 @@ struct Sidecar {
   int input_size = 0;                     // the size the model expects; 0: unknown
   std::vector<std::string> classes;       // class names of a classifier's outputs, if known
   DissectKnobs dissect;                   // "dissect": the knobs this model is dissected with
+  std::optional<SegmenterVocabulary> segmenter;  // "segmenter": what a segmenter's channels name
   std::string architecture;  // JSON object naming a built-in architecture; the model file then holds
                              // its weights as a LibTorch archive. Empty for TorchScript.
 };

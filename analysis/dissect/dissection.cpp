@@ -14,7 +14,7 @@
 
 #include "analysis/data/activation_cache.h"
 #include "analysis/data/broden_dataset.h"
-#include "analysis/world/world_batches.h"
+#include "analysis/model/generator_io.h"
 #include "analysis/dissect/dissection_run.h"
 #include "analysis/dissect/dissection_report.h"
 #include "analysis/dissect/dissection_state.h"

@@ -4,14 +4,15 @@
 #include <c10/core/InferenceMode.h>
 
 #include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 
-#include "analysis/world/broden_writer.h"
-#include "analysis/model/demo_eval.h"
 #include "analysis/data/error.h"
+#include "analysis/data/fingerprint.h"
+#include "analysis/data/labelled_dataset.h"
+#include "analysis/model/generator_io.h"
 #include "analysis/model/model.h"
-#include "analysis/world/scene_taxonomy.h"
-#include "analysis/world/world_batches.h"
+#include "analysis/model/segmenter.h"
 
 namespace unitscope::analysis {
 namespace {
@@ -19,79 +20,58 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-std::string samples_fingerprint(const GanDissectOptions& o) {
-  return json{{"generator", o.dissect.model.source},
-              {"segmenter", o.segmenter.source},
-              {"samples", o.samples},
-              {"seed", o.seed},
-              {"min_confidence", kMinConfidence}}
-      .dump();
+std::string samples_fingerprint(const GanDissectOptions& o, const Segmenter& segmenter) {
+  const std::string generator = o.dissect.model.source.rfind("builtin:", 0) == 0
+                                    ? o.dissect.model.source + "#" + std::to_string(o.dissect.model.seed)
+                                    : file_fingerprint(o.dissect.model.source) +
+                                          file_fingerprint(sidecar_path(o.dissect.model.source));
+  return fnv1a_64_hex(json{{"format", "gan-samples-2"},
+                           {"generator", o.dissect.model.source},
+                           {"generator_content", generator},
+                           {"segmenter", segmenter.fingerprint()},
+                           {"samples", o.samples},
+                           {"seed", o.seed},
+                           {"batch", o.dissect.batch}}
+                          .dump());
 }
 
-// Generates and segments every sample in memory (64x64 samples are 12 KB each), then writes them
-// as Broden with the writer's threads.
-void write_samples(const GanDissectOptions& o, const fs::path& dir, DissectProgress& progress,
-                   std::stop_token stop) {
+// Generates and segments the samples chunk by chunk; a stopped run resumes at its last chunk.
+void write_samples(const GanDissectOptions& o, Segmenter& segmenter, LabelledDatasetWriter& writer,
+                   DissectProgress& progress, std::stop_token stop) {
   auto generator = open_model(o.dissect.model);
-  auto segmenter = open_model(o.segmenter);
-  const std::vector<std::string> classes = segmenter_class_names();
-  const auto numbers = WorldTaxonomy::get().numbers(WorldCategory::kObject);
-  std::vector<Image> images;
-  std::vector<std::vector<std::uint16_t>> planes;
+  if (!generator->is_generator()) {
+    throw Error("model " + o.dissect.model.source + " is no generator: its sidecar gives no latent input_shape");
+  }
   progress.phase = 0;
   progress.total = o.samples;
   const auto batch_size = std::size_t(o.dissect.batch);
-  for (std::size_t first = 0; first < o.samples; first += batch_size) {
-    if (stop.stop_requested()) throw DissectCancelled();
+  const auto heads = segmenter.vocabulary().heads.size();
+  std::size_t chunk = 0;
+  for (std::size_t first = 0; first < o.samples; first += batch_size, ++chunk) {
     const int n = int(std::min(batch_size, o.samples - first));
+    if (writer.has_chunk(chunk)) {
+      progress.resumed_from = progress.done = first + std::size_t(n);
+      continue;
+    }
+    if (stop.stop_requested()) throw DissectCancelled();
     std::vector<Image> batch = generate(*generator, o.seed, first, n);
-    at::Tensor labels, confidence;
-    segment(*segmenter, batch, labels, confidence);
-    if (labels.size(1) != batch[0].height || labels.size(2) != batch[0].width) {
-      throw Error("segmenter " + o.segmenter.source + " gives labels of another size than the " +
-                  std::to_string(batch[0].width) + "x" + std::to_string(batch[0].height) + " samples");
-    }
-    const at::Tensor kept = labels.masked_fill(confidence < kMinConfidence, 0).to(at::kLong).contiguous();
+    const int width = batch[0].width, height = batch[0].height;
+    const at::Tensor labels = segmenter.label(batch, width, height).to(at::kInt).contiguous();
+    std::vector<LabelledImage> images(static_cast<std::size_t>(n));
     for (int i = 0; i < n; ++i) {
-      const std::int64_t* l = kept[i].data_ptr<std::int64_t>();
-      std::vector<std::uint16_t> plane(std::size_t(kept[i].numel()));
-      for (std::size_t p = 0; p < plane.size(); ++p) {
-        const std::int64_t c = l[p];
-        if (c < 0 || c >= std::int64_t(classes.size())) {
-          throw Error("segmenter " + o.segmenter.source + " predicts class " + std::to_string(c) +
-                      "; SceneWorld has " + std::to_string(classes.size() - 1) + " objects");
-        }
-        plane[p] = c == 0 ? 0 : numbers[std::size_t(c - 1)];
+      LabelledImage& l = images[std::size_t(i)];
+      l.width = l.label_width = width;
+      l.height = l.label_height = height;
+      l.pixels = std::move(batch[std::size_t(i)]);
+      for (std::size_t h = 0; h < heads; ++h) {
+        const std::int32_t* p = labels[i][std::int64_t(h)].data_ptr<std::int32_t>();
+        l.planes.emplace_back(p, p + std::size_t(width) * std::size_t(height));
       }
-      planes.push_back(std::move(plane));
-      images.push_back(std::move(batch[std::size_t(i)]));
     }
+    writer.write_chunk(chunk, first, images);
     progress.done = first + std::size_t(n);
   }
-  SceneSourceInfo info;
-  info.seed = o.seed;
-  info.width = info.label_width = images.at(0).width;
-  info.height = info.label_height = images.at(0).height;
-  const SceneSource source = [&](std::size_t i, Scene& out) {
-    out.image = images[i];
-    out.scene_class = -1;
-    out.label_width = info.label_width;
-    out.label_height = info.label_height;
-    for (auto& category : out.planes) category.clear();
-    out.planes[int(WorldCategory::kObject)].push_back(planes[i]);
-  };
-  BrodenExportOptions export_options;
-  export_options.images = o.samples;
-  export_options.val_fraction = 0.0;
-  export_options.threads = 2;
-  export_options.folder = "samples";
-  const fs::path partial = dir.string() + ".partial";
-  fs::remove_all(partial);
-  const auto report = export_broden(source, info, partial, export_options, {}, stop);
-  if (!report.complete) throw DissectCancelled();
-  std::ofstream(partial / "gan_samples.json") << samples_fingerprint(o) << '\n';
-  fs::remove_all(dir);
-  fs::rename(partial, dir);
+  writer.finish(chunk);
 }
 
 }  // namespace
@@ -100,16 +80,27 @@ DissectionResult gan_dissect(const GanDissectOptions& o, DissectProgress& progre
                              std::stop_token stop) {
   if (o.samples == 0) throw Error("gan-dissect needs at least one sample");
   if (o.dissect.layers.empty()) throw Error("gan-dissect needs at least one layer");
+  if (o.dissect.batch < 1) throw Error("the batch must be at least 1, not " + std::to_string(o.dissect.batch));
   set_threads(o.dissect.threads);
+  Segmenter segmenter(o.segmenter);
   const fs::path dir = o.dissect.out / "samples";
+  const std::string fingerprint = samples_fingerprint(o, segmenter);
   std::string existing;
-  if (std::ifstream in(dir / "gan_samples.json"); in) std::getline(in, existing);
-  if (existing != samples_fingerprint(o)) {
-    // Other samples invalidate any dissection state that was built on them.
-    fs::remove_all(o.dissect.out / ".dissect");
-    fs::create_directories(o.dissect.out);
-    write_samples(o, dir, progress, stop);
+  std::error_code ec;
+  for (const char* stamp : {"labels.json", ".chunks/fingerprint"}) {
+    if (std::ifstream in(dir / stamp); in) {
+      std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      existing += text;
+    }
   }
+  if (existing.find(fingerprint) == std::string::npos) {
+    // Other samples (or none yet) invalidate any samples and dissection state found there.
+    fs::remove_all(dir, ec);
+    fs::remove_all(o.dissect.out / ".dissect", ec);
+  }
+  fs::create_directories(o.dissect.out, ec);
+  LabelledDatasetWriter writer(dir, segmenter.vocabulary(), fingerprint, "samples");
+  if (!writer.complete()) write_samples(o, segmenter, writer, progress, stop);
   DissectOptions d = o.dissect;
   d.dataset = dir;
   d.latent_seed = o.seed;

@@ -4,36 +4,44 @@
 #include <c10/core/InferenceMode.h>
 
 #include <algorithm>
+#include <cmath>
+#include <iterator>
 #include <map>
 
-#include "analysis/model/demo_eval.h"
+#include "analysis/model/generator_io.h"
 #include "analysis/dissect/dissection_file.h"
 #include "analysis/data/error.h"
 #include "analysis/model/model.h"
-#include "analysis/world/world_batches.h"
+#include "analysis/model/segmenter.h"
 
 namespace unitscope::analysis {
 
 struct GanEditor::Impl {
   GanInterventionOptions options;
   std::unique_ptr<Model> generator;
-  std::unique_ptr<Model> segmenter;
+  std::unique_ptr<Segmenter> segmenter;
   LayerDissection dissection;
-  std::int64_t concept_class = 0;  // segmenter class (object id + 1)
-  std::vector<std::string> classes;
+  std::int64_t concept_class = 0;  // the concept's label number in the segmenter's vocabulary
+  std::int64_t head = 0;           // the segmenter head whose plane holds the concept
+  std::vector<std::string> classes;  // label number -> concept name
   std::vector<std::int64_t> latent;  // per-sample latent shape
   std::vector<std::int64_t> shape;  // the layer's {C, H, W}
 
   explicit Impl(const GanInterventionOptions& o) : options(o) {
     set_threads(o.threads);
     generator = open_model(o.generator);
-    segmenter = open_model(o.segmenter);
+    segmenter = std::make_unique<Segmenter>(o.segmenter);
     generator->check_layer(o.layer);
     dissection = read_layer_dissection(o.dissection, o.layer);
-    classes = segmenter_class_names();
-    const auto it = std::find(classes.begin() + 1, classes.end(), o.concept_name);
-    if (it == classes.end()) throw Error("the segmenter has no object \"" + o.concept_name + "\"");
-    concept_class = it - classes.begin();
+    for (const auto& c : segmenter->concepts()) classes.push_back(c.name);
+    concept_class = segmenter->concept_number(o.concept_name);
+    const auto numbers = segmenter->vocabulary().channel_numbers();
+    for (std::size_t h = 0; h < numbers.size(); ++h) {
+      if (std::find(numbers[h].begin(), numbers[h].end(), int(concept_class)) != numbers[h].end()) {
+        head = std::int64_t(h);
+        break;
+      }
+    }
     dissection.label_number(o.concept_name);  // throws with the known concepts
     latent = generator->latent_shape();
     shape = dissection.shape;
@@ -44,16 +52,20 @@ struct GanEditor::Impl {
     return sample_latents(options.seed, first, n, latent);
   }
 
-  // Generator output for `z` with the edit, segmented: labels with unsure pixels set to 0.
+  // The concept head's labels ([N, H, W], 0 where the head is unsure) of generator outputs.
+  at::Tensor segment(const at::Tensor& output, std::vector<Image>* images) {
+    std::vector<Image> out = tensor_to_images(output);
+    const at::Tensor labels = segmenter->label(out, out.at(0).width, out.at(0).height).select(1, head);
+    if (images) *images = std::move(out);
+    return labels;
+  }
+
+  // Generator output for `z` with the edit, segmented.
   at::Tensor run(const at::Tensor& z, const std::vector<LayerEdit>& edits, std::vector<Image>* images) {
     c10::InferenceMode guard;
     ForwardRequest request;
     request.edits = edits;
-    std::vector<Image> out = tensor_to_images(generator->forward(z, request).output);
-    at::Tensor labels, confidence;
-    segment(*segmenter, out, labels, confidence);
-    if (images) *images = std::move(out);
-    return labels.masked_fill(confidence < kMinConfidence, 0);
+    return segment(generator->forward(z, request).output, images);
   }
 
   // out = x * scale + shift with `units` set to value * mask and left alone elsewhere.
@@ -79,11 +91,157 @@ GanEditor::GanEditor(const GanInterventionOptions& options) : impl_(std::make_un
 GanEditor::~GanEditor() = default;
 
 AblationEffect GanEditor::ablate(const std::vector<int>& counts) {
+  const int most = counts.empty() ? 0 : *std::max_element(counts.begin(), counts.end());
+  AblationEffect effect = ablate(counts, impl_->dissection.top_units(impl_->options.concept_name, most), {});
+  effect.rank = "iou";
+  return effect;
+}
+
+std::vector<double> GanEditor::causal_effects() {
+  std::vector<int> all(std::size_t(impl_->shape[0]));
+  for (std::size_t u = 0; u < all.size(); ++u) all[u] = int(u);
+  return causal_effects(all);
+}
+
+std::vector<double> GanEditor::causal_effects(const std::vector<int>& units_in) {
+  Impl& m = *impl_;
+  c10::InferenceMode guard;
+  const std::int64_t c = m.shape[0];
+  for (int u : units_in) {
+    if (u < 0 || u >= c) throw Error("unit " + std::to_string(u + 1) + " is not in " + m.options.layer);
+  }
+  const auto count = std::int64_t(units_in.size());
+  const bool from_layer = m.generator->can_start_at(m.options.layer);
+  const auto batch = std::size_t(std::max(1, m.options.batch));
+  // Units per pass: about 128 images through the rest of the generator and the segmenter at once.
+  const std::int64_t per_pass = std::max<std::int64_t>(1, 128 / std::int64_t(batch));
+  std::vector<double> removed(units_in.size(), 0.0);
+  double total = 0.0;
+  for (std::size_t first = 0; first < m.options.ace_samples; first += batch) {
+    const int n = int(std::min(batch, m.options.ace_samples - first));
+    const at::Tensor z = m.latents(m.options.samples + first, n);
+    ForwardRequest tap;
+    tap.taps = {m.options.layer};
+    const ForwardResult base = m.generator->forward(z, tap);
+    const at::Tensor activation = base.taps.at(0);
+    const double before = double((m.segment(base.output, nullptr) == m.concept_class).sum().item<std::int64_t>());
+    total += before;
+    for (std::int64_t k0 = 0; k0 < count; k0 += per_pass) {
+      const std::int64_t units = std::min(per_pass, count - k0);
+      // Row k * n + i is sample i with unit units_in[k0 + k] switched off.
+      at::Tensor scale = at::ones({units * n, c, 1, 1});
+      for (std::int64_t k = 0; k < units; ++k) {
+        scale.slice(0, k * n, (k + 1) * n).select(1, units_in[std::size_t(k0 + k)]).fill_(0.0);
+      }
+      ForwardRequest request;
+      at::Tensor output;
+      if (from_layer) {
+        std::vector<std::int64_t> repeat(std::size_t(activation.dim()), 1);
+        repeat[0] = units;
+        output = m.generator->forward_from(m.options.layer, activation.repeat(repeat) * scale, request).output;
+      } else {
+        std::vector<std::int64_t> repeat(std::size_t(z.dim()), 1);
+        repeat[0] = units;
+        request.edits = {LayerEdit{m.options.layer, scale, {}}};
+        output = m.generator->forward(z.repeat(repeat), request).output;
+      }
+      const at::Tensor hits = (m.segment(output, nullptr) == m.concept_class).reshape({units, -1}).sum(1);
+      for (std::int64_t k = 0; k < units; ++k) {
+        removed[std::size_t(k0 + k)] += before - double(hits[k].item<std::int64_t>());
+      }
+    }
+  }
+  for (double& r : removed) r = total > 0 ? r / total : 0.0;
+  return removed;
+}
+
+std::vector<double> GanEditor::removal_coefficients(std::vector<int>* ranking, int steps) {
+  Impl& m = *impl_;
+  const std::int64_t c = m.shape[0];
+  const auto samples = std::int64_t(m.options.ace_samples);
+  if (samples < 1) throw Error("the causal effect needs at least one sample");
+  const bool from_layer = m.generator->can_start_at(m.options.layer);
+  const std::int64_t batch = std::min<std::int64_t>(samples, 8);
+  at::Tensor z_all, acts;
+  {
+    c10::InferenceMode guard;
+    z_all = m.latents(m.options.samples, int(samples));
+    if (from_layer) {
+      std::vector<at::Tensor> parts;
+      for (std::int64_t first = 0; first < samples; first += batch) {
+        ForwardRequest tap;
+        tap.taps = {m.options.layer};
+        tap.want_output = false;
+        parts.push_back(m.generator->forward(z_all.slice(0, first, std::min(samples, first + batch)), tap).taps.at(0));
+      }
+      acts = at::cat(parts);
+    }
+  }
+  // Tensors made under inference mode cannot be saved for backward: plain copies.
+  z_all = z_all.clone();
+  if (acts.defined()) acts = acts.clone();
+  at::Tensor theta = at::full({c}, -3.0);
+  at::Tensor m1 = at::zeros({c}), m2 = at::zeros({c});
+  constexpr double kRate = 0.1, kBeta1 = 0.9, kBeta2 = 0.999;
+  // The L1 cost falls in stages: the units that enter (coefficient above one half) while it is high
+  // remove the concept on their own; each later stage adds those that remove what is left.
+  constexpr double kCosts[] = {4e-3, 2e-3, 1e-3, 2.5e-4, 0.0};
+  constexpr int kStages = int(std::size(kCosts));
+  std::vector<int> entered(std::size_t(c), steps + 1);
+  for (int step = 1; step <= steps; ++step) {
+    const double cost = kCosts[std::min(kStages - 1, (step - 1) * kStages / steps)];
+    const std::int64_t first = ((step - 1) * batch) % samples;
+    const std::int64_t last = std::min(samples, first + batch);
+    theta.set_requires_grad(true);
+    const at::Tensor alpha = theta.sigmoid();
+    const at::Tensor keep = (1.0 - alpha).view({1, c, 1, 1});
+    ForwardRequest request;
+    request.autograd = true;
+    at::Tensor output;
+    if (from_layer) {
+      output = m.generator->forward_from(m.options.layer, acts.slice(0, first, last) * keep, request).output;
+    } else {
+      request.edits = {LayerEdit{m.options.layer, keep, {}}};
+      output = m.generator->forward(z_all.slice(0, first, last), request).output;
+    }
+    const at::Tensor loss = m.segmenter->concept_probability(output, int(m.concept_class)).mean() + cost * alpha.sum();
+    loss.backward();
+    const at::Tensor g = theta.grad().detach();
+    theta = theta.detach();
+    m1 = kBeta1 * m1 + (1 - kBeta1) * g;
+    m2 = kBeta2 * m2 + (1 - kBeta2) * g * g;
+    const double c1 = 1 - std::pow(kBeta1, step), c2 = 1 - std::pow(kBeta2, step);
+    theta = theta - kRate * (m1 / c1) / ((m2 / c2).sqrt() + 1e-8);
+    const at::Tensor in = (theta > 0).contiguous();
+    for (std::int64_t u = 0; u < c; ++u) {
+      if (in.data_ptr<bool>()[u] && entered[std::size_t(u)] > steps) entered[std::size_t(u)] = step;
+    }
+  }
+  const at::Tensor alpha = theta.detach().sigmoid().contiguous();
+  std::vector<double> out(alpha.data_ptr<float>(), alpha.data_ptr<float>() + c);
+  if (ranking) {
+    ranking->resize(std::size_t(c));
+    for (std::size_t u = 0; u < ranking->size(); ++u) (*ranking)[u] = int(u);
+    // Earlier entry first; among units that entered together or never, the larger coefficient.
+    std::stable_sort(ranking->begin(), ranking->end(), [&](int a, int b) {
+      const auto ua = std::size_t(a), ub = std::size_t(b);
+      return entered[ua] != entered[ub] ? entered[ua] < entered[ub] : out[ua] > out[ub];
+    });
+  }
+  return out;
+}
+
+AblationEffect GanEditor::ablate(const std::vector<int>& counts, const std::vector<int>& ranked,
+                                 const std::vector<double>& ace) {
   Impl& m = *impl_;
   AblationEffect effect;
   effect.concept_name = m.options.concept_name;
-  const int most = counts.empty() ? 0 : *std::max_element(counts.begin(), counts.end());
-  effect.ranked_units = m.dissection.top_units(m.options.concept_name, most);
+  effect.rank = "ace";
+  effect.ranked_units = ranked;
+  effect.ace = ace;
+  for (int u : ranked) {
+    if (u < 0 || u >= m.shape[0]) throw Error("unit " + std::to_string(u + 1) + " is not in " + m.options.layer);
+  }
   const auto k = std::int64_t(m.classes.size());
   at::Tensor before = at::zeros({k}, at::kLong);
   std::vector<at::Tensor> after;  // one tensor each: copies of one at::Tensor would share storage

@@ -19,23 +19,27 @@ struct GanInterventionOptions {
   ModelSpec segmenter;
   std::string layer;
   std::filesystem::path dissection;  // a gan-dissect output directory holding `layer`
-  std::string concept_name;          // a segmenter object, e.g. "tree"
+  std::string concept_name;          // a concept of the segmenter's vocabulary, e.g. "tree"
   std::size_t samples = 200;
+  std::size_t ace_samples = 32;      // latents each unit's causal effect is measured over
   std::uint64_t seed = 2;            // latent seed (use another than the dissection's)
   int batch = 16;
   int threads = 0;
 };
 
-// Pixels are counted where the segmenter is confident (kMinConfidence), as in the GAN metrics.
+// Pixels are counted in the plane of the segmenter head that knows the concept, above its floor.
 struct AblationPoint {
-  int units = 0;                  // the concept's top `units` by IoU, switched off everywhere
+  int units = 0;                  // the concept's top `units` (by IoU or ACE), switched off everywhere
   double removed = 0.0;           // share of the concept's pixels that disappear (summed over samples)
   double others_kept = 0.0;       // pixels of every other object after / before
 };
 struct AblationEffect {
   std::string concept_name;
   std::uint64_t concept_pixels = 0;  // before any edit
-  std::vector<int> ranked_units;     // the concept's units, best IoU first
+  std::string rank = "iou";          // what ranked_units are ranked by: "iou" or "ace"
+  std::vector<int> ranked_units;     // the concept's units, best first
+  std::vector<double> ace;           // rank "ace": each ranked unit's own average causal effect
+  std::vector<double> coefficients;  // rank "ace": the learned removal coefficient it ranks by
   std::vector<AblationPoint> points;
 };
 
@@ -79,7 +83,24 @@ class GanEditor {
   GanEditor(const GanEditor&) = delete;
   GanEditor& operator=(const GanEditor&) = delete;
 
+  // Switches off the concept's top units by IoU, or the given ranking (best first, with its ACE).
   AblationEffect ablate(const std::vector<int>& counts = {1, 2, 3, 4, 8, 20});
+  AblationEffect ablate(const std::vector<int>& counts, const std::vector<int>& ranked,
+                        const std::vector<double>& ace);
+  // The average causal effect of every unit of the layer on the concept, as GAN Dissection defines
+  // it: the share of the concept's pixels that disappear when the unit alone is switched off
+  // everywhere, over latents samples .. samples + ace_samples - 1 of the seed (not those the curves
+  // use). Indexed by unit; negative where switching it off adds the concept.
+  std::vector<double> causal_effects();
+  // GAN Dissection's ranking by causal effect: a coefficient per unit, in [0, 1], learned so that
+  // switching the units down by it removes as much of the concept as it can (the segmenter's
+  // probability of it, over the ace_samples latents), with an L1 cost on the coefficients that
+  // falls in stages. Units that remove the concept together rank high even where each alone hardly
+  // does. Returns the coefficients by unit; `ranking` gets every unit, best first: in the order
+  // they entered (coefficient past one half), then by coefficient.
+  std::vector<double> removal_coefficients(std::vector<int>* ranking = nullptr, int steps = 200);
+  // Individual ACE (as causal_effects) of the given units only.
+  std::vector<double> causal_effects(const std::vector<int>& units);
   InsertionEffect insert(int units = 20, int region = 4, double strength = 1.0);
   PaintResult paint(const PaintRequest& request);
   // The generator's output width and height.

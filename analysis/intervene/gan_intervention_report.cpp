@@ -1,5 +1,6 @@
 #include "analysis/intervene/gan_intervention_report.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -79,29 +80,99 @@ std::string gan_ablation_json(const GanAblationResult& r) {
     points.push_back({{"units", p.units}, {"removed", p.removed}, {"others_kept", p.others_kept}});
   }
   doc["concept_pixels"] = r.effect.concept_pixels;
+  doc["rank"] = r.effect.rank;
   doc["ranked_units"] = unit_numbers(r.effect.ranked_units);
   doc["points"] = points;
+  if (!r.effect.ace.empty()) doc["ace"] = r.effect.ace;
+  if (!r.effect.coefficients.empty()) doc["coefficients"] = r.effect.coefficients;
+  if (r.by_iou) {
+    json iou = json::array();
+    for (const auto& p : r.by_iou->points) {
+      iou.push_back({{"units", p.units}, {"removed", p.removed}, {"others_kept", p.others_kept}});
+    }
+    doc["iou_ranked_units"] = unit_numbers(r.by_iou->ranked_units);
+    doc["iou_points"] = iou;
+  }
   return doc.dump(2) + "\n";
+}
+
+// Removed share against units switched off, one polyline per ranking, on a log-like x of the counts.
+std::string removal_chart(const GanAblationResult& r) {
+  constexpr int kW = 360, kH = 200, kLeft = 40, kBottom = 24;
+  const auto& points = r.effect.points;
+  if (points.empty()) return "";
+  auto x = [&](std::size_t i) {
+    return kLeft + (points.size() > 1 ? double(i) * (kW - kLeft - 10) / double(points.size() - 1) : 0.0);
+  };
+  auto y = [&](double v) { return 8 + (1.0 - std::clamp(v, 0.0, 1.0)) * (kH - kBottom - 8); };
+  auto line = [&](const std::vector<AblationPoint>& ps, const char* colour) {
+    std::string d;
+    for (std::size_t i = 0; i < ps.size(); ++i) {
+      char xy[64];
+      std::snprintf(xy, sizeof xy, "%s%.1f,%.1f", i ? " " : "", x(i), y(ps[i].removed));
+      d += xy;
+    }
+    return std::string("<polyline fill=none stroke-width=2 stroke=\"") + colour + "\" points=\"" + d + "\"/>";
+  };
+  std::string svg = "<svg width=" + std::to_string(kW) + " height=" + std::to_string(kH) +
+                    " style=\"font:11px sans-serif\"><line x1=" + std::to_string(kLeft) + " y1=" +
+                    std::to_string(kH - kBottom) + " x2=" + std::to_string(kW - 10) + " y2=" +
+                    std::to_string(kH - kBottom) + " stroke=#888 /><line x1=" + std::to_string(kLeft) +
+                    " y1=8 x2=" + std::to_string(kLeft) + " y2=" + std::to_string(kH - kBottom) + " stroke=#888 />";
+  for (double v : {0.0, 0.5, 1.0}) {
+    char label[96];
+    std::snprintf(label, sizeof label, "<text x=4 y=%.1f>%d%%</text>", y(v) + 4, int(v * 100));
+    svg += label;
+  }
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    char label[96];
+    std::snprintf(label, sizeof label, "<text x=%.1f y=%d text-anchor=middle>%d</text>", x(i), kH - 8, points[i].units);
+    svg += label;
+  }
+  svg += line(points, r.effect.rank == "ace" ? "#c0392b" : "#2c6fbb");
+  if (r.by_iou) svg += line(r.by_iou->points, "#2c6fbb");
+  return svg + "</svg><p><span style=\"color:#c0392b\">&#9632; ranked by ACE</span> &nbsp; "
+               "<span style=\"color:#2c6fbb\">&#9632; ranked by IoU</span> (units switched off on the x axis)";
 }
 
 std::string gan_ablation_html(const GanAblationResult& r) {
   const std::string& name = r.run.concept_name;
+  const std::string by = r.effect.rank == "ace" ? "average causal effect" : "IoU";
   std::vector<std::vector<std::string>> rows;
-  for (const auto& p : r.effect.points) {
-    rows.push_back({std::to_string(p.units), percent(p.removed), percent(p.others_kept)});
+  for (std::size_t i = 0; i < r.effect.points.size(); ++i) {
+    const auto& p = r.effect.points[i];
+    std::vector<std::string> row = {std::to_string(p.units), percent(p.removed), percent(p.others_kept)};
+    if (r.by_iou && i < r.by_iou->points.size()) {
+      row.push_back(percent(r.by_iou->points[i].removed));
+      row.push_back(percent(r.by_iou->points[i].others_kept));
+    }
+    rows.push_back(std::move(row));
   }
-  return table_html(r.run, "Removing " + name + " units",
-                    "Share of the " + name +
-                        " pixels that disappear when the concept's top units of " + r.run.layer +
-                        " are switched off everywhere, and pixels of all other objects "
-                        "after / before.",
-                    {"units", "removed", "other objects kept"}, rows);
+  std::vector<std::string> header = {"units", "removed", "other objects kept"};
+  if (r.by_iou) {
+    header = {"units", "removed (ACE top-k)", "others kept (ACE)", "removed (IoU top-k)", "others kept (IoU)"};
+  }
+  std::string html = table_html(r.run, "Removing " + name + " units",
+                                "Share of the " + name + " pixels that disappear when the concept's top units of " +
+                                    r.run.layer + " by " + by +
+                                    " are switched off everywhere, and pixels of all other concepts "
+                                    "after / before.",
+                                header, rows);
+  if (r.by_iou || r.effect.rank == "ace") html += removal_chart(r) + "\n";
+  return html;
 }
 
 void write_gan_ablation(const std::filesystem::path& dir, const GanAblationResult& r) {
   std::vector<std::vector<std::string>> rows = {{"units", "removed", "others_kept"}};
-  for (const auto& p : r.effect.points)
+  if (r.by_iou) rows[0] = {"units", "removed", "others_kept", "removed_iou", "others_kept_iou"};
+  for (std::size_t i = 0; i < r.effect.points.size(); ++i) {
+    const auto& p = r.effect.points[i];
     rows.push_back({std::to_string(p.units), std::to_string(p.removed), std::to_string(p.others_kept)});
+    if (r.by_iou && i < r.by_iou->points.size()) {
+      rows.back().push_back(std::to_string(r.by_iou->points[i].removed));
+      rows.back().push_back(std::to_string(r.by_iou->points[i].others_kept));
+    }
+  }
   write_table_action(dir, gan_ablation_html(r), "ablation.csv", rows, gan_ablation_json(r));
 }
 

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,7 @@ struct GanInterventionRun {
 struct GanAblationResult {
   GanInterventionRun run;
   AblationEffect effect;
+  std::optional<AblationEffect> by_iou;  // with effect ranked by ACE: the IoU-ranked curve beside it
 };
 struct GanInsertionResult {
   GanInterventionRun run;
@@ -39,7 +41,8 @@ struct GanPaintResult {
   std::vector<GanPaintPair> pairs;
 };
 
-// DIR/intervention.json, ablation.csv (units, removed, others_kept) and report.html (one table).
+// DIR/intervention.json, ablation.csv (units, removed, others_kept, and with by_iou removed_iou,
+// others_kept_iou) and report.html (a table and, with by_iou, both removal curves in one chart).
 void write_gan_ablation(const std::filesystem::path& dir, const GanAblationResult& result);
 std::string gan_ablation_json(const GanAblationResult& result);
 std::string gan_ablation_html(const GanAblationResult& result);

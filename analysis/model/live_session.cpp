@@ -13,7 +13,7 @@
 #include "analysis/data/label_view.h"
 #include "analysis/model/layer_maps.h"
 #include "analysis/model/model.h"
-#include "analysis/world/world_batches.h"
+#include "analysis/model/generator_io.h"
 
 namespace unitscope::analysis {
 namespace {

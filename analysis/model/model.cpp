@@ -68,13 +68,13 @@ std::vector<std::int64_t> Model::input_shape(int size) const {
   return {3, size, size};
 }
 
-at::Tensor Model::prepare(std::span<const Image> images) const {
-  if (images.empty()) throw Error("no images to prepare for " + name_);
+at::Tensor prepare_images(std::span<const Image> images, const Preprocess& preprocess) {
+  if (images.empty()) throw Error("no images to prepare");
   std::vector<std::vector<float>> planes(images.size());
   int w0 = 0, h0 = 0;
   for (std::size_t i = 0; i < images.size(); ++i) {
     int w = 0, h = 0;
-    planes[i] = preprocess_image(images[i], preprocess_, w, h);
+    planes[i] = preprocess_image(images[i], preprocess, w, h);
     if (i == 0) {
       w0 = w;
       h0 = h;
@@ -91,6 +91,11 @@ at::Tensor Model::prepare(std::span<const Image> images) const {
     std::copy(planes[i].begin(), planes[i].end(), dst + i * per);
   }
   return batch;
+}
+
+at::Tensor Model::prepare(std::span<const Image> images) const {
+  if (images.empty()) throw Error("no images to prepare for " + name_);
+  return prepare_images(images, preprocess_);
 }
 
 void Model::check_layer(const std::string& layer) const {

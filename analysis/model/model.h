@@ -112,6 +112,10 @@ class Model {
   std::vector<std::pair<int, std::vector<LayerInfo>>> layers_cache_;
 };
 
+// Images -> [N, 3, H, W] float input under `preprocess`; throws Error when they come out of
+// different sizes.
+at::Tensor prepare_images(std::span<const Image> images, const Preprocess& preprocess);
+
 // Opens a TorchScript file, a built-in name or an archive with an architecture sidecar.
 // Throws Error naming the file for a missing, unreadable or invalid model.
 std::unique_ptr<Model> open_model(const ModelSpec& spec);

@@ -207,15 +207,6 @@ void write_tables(const std::filesystem::path& dir, const SceneSourceInfo& info,
 
 }  // namespace
 
-Image encode_label_png_pixels(std::span<const std::uint16_t> plane, int width, int height) {
-  Image out(width, height, 3);
-  for (std::size_t i = 0; i < plane.size() && i * 3 < out.pixels.size(); ++i) {
-    out.pixels[i * 3] = std::uint8_t(plane[i] & 0xff);
-    out.pixels[i * 3 + 1] = std::uint8_t(plane[i] >> 8);
-  }
-  return out;
-}
-
 bool is_val_image(std::uint64_t seed, std::uint64_t index, double val_fraction) {
   scene_draw::Rng rng(seed * 0x9e3779b97f4a7c15ull + index * 0xc2b2ae3d27d4eb4full + 0x51a7);
   return double(rng.next() >> 11) * (1.0 / 9007199254740992.0) < val_fraction;

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "analysis/data/image.h"
+#include "analysis/data/labelled_dataset.h"
 #include "analysis/world/scene_world.h"
 
 namespace unitscope::analysis {
@@ -50,9 +51,6 @@ BrodenExportReport export_broden(const SceneSource& source, const SceneSourceInf
                                  const std::filesystem::path& dir,
                                  const BrodenExportOptions& options,
                                  const ExportProgress& progress = {}, std::stop_token stop = {});
-
-// A label plane as Broden stores it: RGB with the global label number in R + 256 * G, B = 0.
-Image encode_label_png_pixels(std::span<const std::uint16_t> plane, int width, int height);
 
 // Whether index `index` of a world with this seed goes to the validation split.
 bool is_val_image(std::uint64_t seed, std::uint64_t index, double val_fraction);

@@ -99,37 +99,4 @@ std::vector<std::string> segmenter_class_names() {
   return out;
 }
 
-std::vector<Image> tensor_to_images(const at::Tensor& images) {
-  const at::Tensor bytes = ((images.detach().to(at::kFloat).clamp(-1, 1) + 1) * 127.5)
-                               .round()
-                               .to(at::kByte)
-                               .permute({0, 2, 3, 1})
-                               .contiguous();
-  std::vector<Image> out;
-  const int n = int(bytes.size(0)), h = int(bytes.size(1)), w = int(bytes.size(2));
-  for (int i = 0; i < n; ++i) {
-    Image im(w, h, 3);
-    std::memcpy(im.pixels.data(), bytes[i].data_ptr<std::uint8_t>(), im.pixels.size());
-    out.push_back(std::move(im));
-  }
-  return out;
-}
-
-at::Tensor sample_latents(std::uint64_t seed, std::uint64_t first, int n, std::span<const std::int64_t> shape) {
-  std::int64_t count = 1;
-  for (const std::int64_t d : shape) count *= d;
-  std::vector<std::int64_t> sizes{n};
-  sizes.insert(sizes.end(), shape.begin(), shape.end());
-  return sample_latents(seed, first, n, int(count)).reshape(sizes);
-}
-
-at::Tensor sample_latents(std::uint64_t seed, std::uint64_t first, int n, int latent) {
-  at::Tensor z = at::empty({n, latent}, at::kFloat);
-  for (int i = 0; i < n; ++i) {
-    at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(mix(seed) ^ mix(first + std::uint64_t(i)));
-    z[i].normal_(0.0, 1.0, gen);
-  }
-  return z;
-}
-
 }  // namespace unitscope::analysis

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "analysis/data/image.h"
+#include "analysis/model/generator_io.h"
 #include "analysis/data/preprocess.h"
 #include "analysis/world/scene_world.h"
 
@@ -47,13 +48,5 @@ class WorldSampler {
 // Names in model-output order: scene classes; "-" then the objects (the segmenter's classes).
 std::vector<std::string> scene_class_names();
 std::vector<std::string> segmenter_class_names();
-
-// [N, 3, H, W] generator output in [-1, 1] -> RGB8 images.
-std::vector<Image> tensor_to_images(const at::Tensor& images);
-// [N, latent] standard-normal latents for samples first .. first + n - 1 of `seed`: sample k is
-// the same whatever batch it is drawn in.
-at::Tensor sample_latents(std::uint64_t seed, std::uint64_t first, int n, int latent);
-// The same draws shaped [n, ...shape] for a latent of any shape (sample_latents of its element count).
-at::Tensor sample_latents(std::uint64_t seed, std::uint64_t first, int n, std::span<const std::int64_t> shape);
 
 }  // namespace unitscope::analysis

@@ -27,6 +27,7 @@
 #include "engine/studio/studio_settings.h"
 #include "engine/app/studio_ui.h"
 #include "engine/studio/studio_views.h"
+#include "engine/studio/unit_grid.h"
 #include "render/context.h"
 #include "render/imgui_renderer.h"
 #include "render/offscreen_target.h"
@@ -91,6 +92,15 @@ nlohmann::json describe_frame(const StudioUi& ui, const StudioViews& views, cons
     j["viewport_original"] = nullptr;
   j["selected_unit"] = studio.settings.selected_unit;
   j["model"] = studio.settings.model;
+  j["segmenter"] = studio.settings.segmenter;
+  j["concept_filter"] = studio.settings.concept_filter;
+  // What the feature grid's concept filter lists: the dissection's labels, from its segmenter.
+  j["concepts"] = nlohmann::json::array();
+  if (const auto* d = studio.dissection()) {
+    std::vector<std::string> labels;
+    for (const auto& u : d->units) labels.push_back(u.label);
+    for (const auto& c : concept_counts(labels)) j["concepts"].push_back(c.name);
+  }
   j["layer"] = studio.settings.layer;
   j["has_dissection"] = studio.dissection() != nullptr;
   j["has_frame"] = studio.frame() != nullptr;
@@ -135,6 +145,7 @@ void ensure_dissection(Studio& studio, bool quiet) {
   r.model = studio.model_path();
   r.layers = {studio.settings.layer};
   r.generator = studio.is_generator();
+  if (r.generator) r.segmenter = studio.settings.segmenter;
   r.out = studio.dissection_cache_dir();
   if (!quiet)
     std::fprintf(stderr, "\nunitscope record: dissecting %s of %s first (cached in %s)\n", studio.settings.layer.c_str(),
@@ -258,7 +269,12 @@ int run_studio(const StudioRunOptions& o) {
   const std::filesystem::path settings_file = config / "studio.json";
   StudioSettings settings;
   if (o.remember) settings = load_settings(settings_file).value_or(StudioSettings{});
-  if (!o.model.empty()) settings.model = o.model;
+  if (!o.model.empty()) {
+    // Another model keeps no segmenter that was paired with the last one.
+    if (o.model != settings.model) settings.segmenter.clear();
+    settings.model = o.model;
+  }
+  if (o.segmenter) settings.segmenter = *o.segmenter;
   if (!o.dissection.empty()) settings.dissection = o.dissection.string();
   std::optional<ScriptPlayer> player;
   if (!o.script.empty()) player.emplace(load_script(o.script));

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
 
 namespace unitscope::engine {
@@ -17,6 +18,7 @@ struct StudioRunOptions {
   // so a test driving real input reads what the studio did.
   std::filesystem::path state_file;
   std::string model;                 // overrides the remembered model
+  std::optional<std::string> segmenter;  // overrides the remembered segmenter ("" = the demo's)
   std::filesystem::path dissection;  // a dissect / gan-dissect output directory to label units with
   int width = 0, height = 0;         // the window's; 0: the remembered size (fixed-step runs: 1280x720)
   bool vsync = true;

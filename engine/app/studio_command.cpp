@@ -22,6 +22,9 @@ void add_studio_options(CLI::App& app, int& exit_code) {
   app.add_option("--height", o->height, "Window height in pixels (default: the last run's; with --frames, 720)")
       ->check(CLI::Range(1, 16384));
   app.add_option("--model", o->model, "Open this model: demo:classifier, demo:gan or a TorchScript file");
+  app.add_option("--segmenter", o->segmenter,
+                 "With a generator: the segmenter whose concepts label its units (a TorchScript file whose "
+                 "sidecar names them; \"\" for the demo's), kept paired with it");
   app.add_option("--dissection", o->dissection,
                  "Label units from this dissect or gan-dissect output directory (default: the studio's cache)");
   app.add_flag("!--no-vsync", o->vsync, "Render as fast as possible instead of at the display's rate");

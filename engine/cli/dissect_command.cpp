@@ -18,12 +18,14 @@
 
 #include "analysis/dissect/dissection.h"
 #include "analysis/dissect/gan_dissection.h"
+#include "analysis/dissect/segmented_labels.h"
 #include "analysis/data/error.h"
 #include "analysis/model/layer_layout.h"
 #include "analysis/stats/iou_tally.h"
 #include "engine/cli/command_runner.h"
 #include "engine/cli/commands.h"
 #include "engine/studio/demo_assets.h"
+#include "engine/studio/studio.h"
 #include "engine/cli/model_options.h"
 
 namespace unitscope::engine {
@@ -53,6 +55,11 @@ struct DissectCommandOptions {
   std::string dataset;
   std::string split;
   std::size_t limit = 0;
+  // Concepts from a segmenter: --dataset is then any image folder, list or video.
+  std::string segmenter;
+  std::string write_labels;
+  int video_step = 1;
+  bool labels_only = false;
 };
 
 struct GanDissectCommandOptions {
@@ -108,18 +115,19 @@ class DissectProgressBar {
 };
 
 void DissectProgressBar::poll() {
-  static const char* kPhases[] = {"starting", "forward", "tally", "report", "done"};
+  static const char* kPhases[] = {"labels", "forward", "tally", "report", "done"};
   const int p = progress_.phase;
   const std::size_t d = progress_.done;
   const std::size_t total = progress_.total;
   if (p != phase_) {
     if (tty_ && phase_ >= 0) std::fputc('\n', stderr);
     if (!tty_ && p >= 1 && p <= 3) std::fprintf(stderr, "dissect: %s pass\n", kPhases[p]);
+    if (!tty_ && p == 0 && total > 0) std::fprintf(stderr, "dissect: labelling %zu images\n", total);
     phase_ = p;
     phase_start_ = std::chrono::steady_clock::now();
     start_done_ = d;
   }
-  if (!tty_ || p < 1 || p > 2 || total == 0) return;
+  if (!tty_ || p > 2 || total == 0) return;
   const double elapsed =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - phase_start_).count();
   const double rate = elapsed > 0 ? static_cast<double>(d - start_done_) / elapsed : 0.0;
@@ -239,22 +247,62 @@ analysis::DissectOptions dissect_options(const DissectRunOptions& o, const std::
   return options;
 }
 
+// "demo" is the demo segmenter.
+std::string segmenter_path(const std::string& name) { return name == "demo" ? demo_segmenter() : name; }
+
+// Where labels of these images by this segmenter live when --write-labels does not say: one folder
+// per images, segmenter and step under the cache, so every layer and model reuses them.
+std::filesystem::path label_cache(const analysis::LabelImagesOptions& l) {
+  std::error_code ec;
+  std::filesystem::path images = std::filesystem::weakly_canonical(l.images, ec);
+  if (ec) images = std::filesystem::absolute(l.images);
+  const std::string stem = images.filename().empty() ? images.parent_path().filename().string() : images.filename().string();
+  return cache_dir() / "labels" / (stem + "-" + analysis::label_images_fingerprint(l));
+}
+
 void run(const DissectCommandOptions& o) {
-  analysis::DissectOptions options =
-      dissect_options(o.run, "dissect", demo_model("classifier.pt"), kDemoClassifierLayer);
-  options.dataset = o.dataset.empty() ? demo_dataset() : std::filesystem::path(o.dataset);
-  options.split = o.split;
-  options.limit = o.limit;
-  print_summary(run_with_progress("dissect", [&](analysis::DissectProgress& progress, std::stop_token stop) {
-                  return analysis::dissect(options, progress, stop);
-                }),
-                o.run.out, o.run.no_report);
+  if (o.segmenter.empty() && (!o.write_labels.empty() || o.labels_only)) {
+    throw analysis::Error("dissect: --write-labels and --labels-only label images with a --segmenter; give one");
+  }
+  if (!o.segmenter.empty() && o.dataset.empty()) {
+    throw analysis::Error("dissect: --segmenter labels the images of --dataset (a folder, a .txt list or a video); give it");
+  }
+  std::optional<analysis::DissectOptions> options;
+  if (!o.labels_only) {
+    options = dissect_options(o.run, "dissect", demo_model("classifier.pt"), kDemoClassifierLayer);
+    options->dataset = o.dataset.empty() ? demo_dataset() : std::filesystem::path(o.dataset);
+    options->split = o.split;
+    options->limit = o.limit;
+  }
+  analysis::LabelImagesOptions labels;
+  if (!o.segmenter.empty()) {
+    labels.images = o.dataset;
+    labels.segmenter = {segmenter_path(o.segmenter), {}, 1};
+    labels.video_step = o.video_step;
+    labels.threads = o.run.model.threads;
+    labels.out = o.write_labels.empty() ? label_cache(labels) : std::filesystem::path(o.write_labels);
+    if (options) options->dataset = labels.out;
+  }
+  const auto result = run_with_progress("dissect", [&](analysis::DissectProgress& progress, std::stop_token stop) {
+    if (!o.segmenter.empty()) {
+      const auto l = analysis::label_images(labels, progress, stop);
+      std::fprintf(stderr, "dissect: %zu images labelled by %s in %s%s\n", l.images, o.segmenter.c_str(),
+                   labels.out.string().c_str(), l.reused ? " (already there)" : "");
+    }
+    return options ? analysis::dissect(*options, progress, stop) : analysis::DissectionResult{};
+  });
+  if (options) {
+    print_summary(result, o.run.out, o.run.no_report);
+  } else {
+    std::printf("labels in %s (a Broden-layout dataset: dissect --dataset %s)\n", labels.out.string().c_str(),
+                labels.out.string().c_str());
+  }
 }
 
 void run_gan(const GanDissectCommandOptions& o) {
   analysis::GanDissectOptions options;
   options.dissect = dissect_options(o.run, "gan-dissect", demo_model("gan.pt"), kDemoGanLayer);
-  options.segmenter = {o.segmenter, {}, 1};
+  options.segmenter = {segmenter_path(o.segmenter), {}, 1};
   options.samples = o.samples;
   options.seed = o.latent_seed;
   const DissectJob job = [&](analysis::DissectProgress& progress, std::stop_token stop) {
@@ -316,6 +364,16 @@ void add_dissect_command(CLI::App& app) {
                   "(written on first use)");
   cmd->add_option("--split", o->split, "Only rows of this split (e.g. val); default: every row");
   cmd->add_option("--limit", o->limit, "Dissect only the first N images (0: all)");
+  cmd->add_option("--segmenter", o->segmenter,
+                  "Label the images with this segmenter (TorchScript with a sidecar naming its outputs; "
+                  "\"demo\": the demo segmenter) and dissect against its concepts; --dataset is then an "
+                  "image folder (flat or class subfolders), a .txt list or a video. The labels are cached "
+                  "(resumable, shared by every layer and model)");
+  cmd->add_option("--write-labels", o->write_labels,
+                  "With --segmenter: write the labels here, as a Broden-layout dataset that --dataset reads");
+  cmd->add_flag("--labels-only", o->labels_only, "With --segmenter: write the labels, do not dissect");
+  cmd->add_option("--video-step", o->video_step, "With --segmenter and a video: label every N-th frame")
+      ->capture_default_str();
   cmd->callback([o] { run(*o); });
 }
 
@@ -328,7 +386,9 @@ void add_gan_dissect_command(CLI::App& app) {
   add_run_options(*cmd, o->run, demo_model("gan.pt"),
                   "Generator layers, comma-separated; default with the demo GAN: " + std::string(kDemoGanLayer),
                   "Output directory: as dissect's, plus samples/ (the segmented samples)", "Samples");
-  cmd->add_option("--segmenter", o->segmenter, "Segmenter: per-pixel SceneWorld object logits")
+  cmd->add_option("--segmenter", o->segmenter,
+                  "Segmenter that labels the samples: per-pixel logits, its sidecar naming the concepts "
+                  "of its heads (\"segmenter\") or its classes")
       ->capture_default_str();
   cmd->add_option("--samples", o->samples, "Latent samples to generate and segment")->capture_default_str();
   cmd->add_option("--latent-seed", o->latent_seed, "Seed of the latent samples")->capture_default_str();

@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "analysis/model/demo_metrics.h"
+#include "analysis/world/demo_metrics.h"
 #include "analysis/data/error.h"
 #include "engine/cli/commands.h"
 #include "engine/studio/demo_assets.h"

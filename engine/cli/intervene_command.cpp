@@ -2,6 +2,7 @@
 // paint them into a mask (paint), measuring the effect with the segmenter.
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <sstream>
@@ -15,6 +16,8 @@
 #include "analysis/intervene/gan_intervention_report.h"
 #include "engine/cli/commands.h"
 #include "engine/studio/demo_assets.h"
+#include "engine/studio/studio.h"
+#include "engine/studio/studio_dissection.h"
 #include "engine/cli/model_options.h"
 
 namespace unitscope::engine {
@@ -27,7 +30,7 @@ struct InterveneOptions {
   std::string segmenter;
   std::string action = "ablate";
   std::string layer;
-  std::string dissection = "gan_dissection";
+  std::string dissection;  // empty: the cached dissection of generator, segmenter and layer
   std::string concept_name;
   std::string out = "intervention";
   std::size_t samples = 200;
@@ -40,6 +43,8 @@ struct InterveneOptions {
   std::string mask;                          // paint: a mask PNG instead of the rectangle
   bool remove = false;
   int pairs = 8;
+  std::string rank = "iou";
+  std::size_t ace_samples = 32;
 };
 
 std::vector<double> numbers(const std::string& text, const std::string& what) {
@@ -82,14 +87,34 @@ analysis::Image paint_mask(const InterveneOptions& o, int width, int height) {
 void run_ablate(const InterveneOptions& o, analysis::GanEditor& editor,
                 analysis::GanInterventionRun info) {
   std::vector<int> counts;
-  for (double c : numbers(o.counts, "--counts")) counts.push_back(int(c));
-  const analysis::GanAblationResult r{std::move(info), editor.ablate(counts)};
-  std::printf("ablating the top units for %s at %s over %zu samples (%llu %s pixels before):\n",
-              o.concept_name.c_str(), o.layer.c_str(), o.samples,
+  for (double c : numbers(o.counts, "--counts")) {
+    if (c < 1 || c != double(int(c))) throw analysis::Error("--counts: " + std::to_string(c) + " is no unit count");
+    counts.push_back(int(c));
+  }
+  analysis::GanAblationResult r{std::move(info), {}, {}};
+  if (o.rank == "ace") {
+    std::fprintf(stderr, "intervene: learning which units remove %s together, over %zu samples\n",
+                 o.concept_name.c_str(), o.ace_samples);
+    std::vector<int> order;
+    const std::vector<double> alpha = editor.removal_coefficients(&order);
+    const std::size_t most = std::size_t(*std::max_element(counts.begin(), counts.end()));
+    order.resize(std::min(order.size(), most));
+    r.effect = editor.ablate(counts, order, editor.causal_effects(order));
+    for (int u : order) r.effect.coefficients.push_back(alpha[std::size_t(u)]);
+    r.by_iou = editor.ablate(counts);
+  } else {
+    r.effect = editor.ablate(counts);
+  }
+  std::printf("ablating the top units by %s for %s at %s over %zu samples (%llu %s pixels before):\n",
+              o.rank == "ace" ? "ACE" : "IoU", o.concept_name.c_str(), o.layer.c_str(), o.samples,
               static_cast<unsigned long long>(r.effect.concept_pixels), o.concept_name.c_str());
-  std::printf("  units  %s removed  other objects kept\n", o.concept_name.c_str());
-  for (const auto& p : r.effect.points) {
-    std::printf("  %5d  %6.1f%%   %6.1f%%\n", p.units, 100.0 * p.removed, 100.0 * p.others_kept);
+  std::printf("  units  %s removed  other objects kept%s\n", o.concept_name.c_str(),
+              r.by_iou ? "  removed by IoU top-k" : "");
+  for (std::size_t i = 0; i < r.effect.points.size(); ++i) {
+    const auto& p = r.effect.points[i];
+    std::printf("  %5d  %6.1f%%   %6.1f%%", p.units, 100.0 * p.removed, 100.0 * p.others_kept);
+    if (r.by_iou) std::printf("            %6.1f%%", 100.0 * r.by_iou->points[i].removed);
+    std::printf("\n");
   }
   analysis::write_gan_ablation(o.out, r);
 }
@@ -128,6 +153,33 @@ void run_paint(const InterveneOptions& o, analysis::GanEditor& editor,
   analysis::write_gan_paint(o.out, r);
 }
 
+// --dissection, else the cached dissection of this generator, segmenter and layer, else a new one
+// (as `record` makes it).
+std::string find_dissection(const InterveneOptions& o) {
+  if (!o.dissection.empty()) return o.dissection;
+  StudioDissectionQuery query;
+  query.model = o.generator.model;
+  query.layer = o.layer;
+  query.segmenter = o.segmenter;
+  const StudioDissectionLoad found = load_studio_dissection(query);
+  if (found.dissection) {
+    std::fprintf(stderr, "intervene: using the dissection in %s\n", found.dir.string().c_str());
+    return found.dir.string();
+  }
+  StudioDissectionRequest request;
+  request.model = resolve_model(o.generator.model);
+  request.layers = {o.layer};
+  request.generator = true;
+  request.segmenter = o.segmenter;
+  request.threads = o.generator.threads;
+  request.out = studio_dissection_cache_dir(request.model, o.layer);
+  std::fprintf(stderr, "intervene: no dissection of %s yet; dissecting it (cached in %s)\n", o.layer.c_str(),
+               studio_dissection_out(request).string().c_str());
+  analysis::DissectProgress progress;
+  run_studio_dissection(request, progress);
+  return studio_dissection_out(request).string();
+}
+
 void run(InterveneOptions o) {
   if (o.layer.empty()) {
     if (o.generator.model != demo_model("gan.pt")) {
@@ -135,9 +187,17 @@ void run(InterveneOptions o) {
     }
     o.layer = kDemoGanLayer;
   }
+  if (o.segmenter == "demo") o.segmenter = demo_segmenter();
+  if (o.rank == "ace" && o.action != "ablate") throw analysis::Error("intervene: --rank ace ranks the units of --action ablate");
   // The demo GAN's vegetation units detect "bush" (its trees are drawn as bush-like blobs) and
   // it draws houses on the ground, not in the sky.
-  if (o.concept_name.empty()) o.concept_name = o.action == "ablate" ? "bush" : "house";
+  if (o.concept_name.empty()) {
+    if (segmenter_tag(o.segmenter) != "") {
+      throw analysis::Error("intervene: give --concept, one of the concepts of " + o.segmenter);
+    }
+    o.concept_name = o.action == "ablate" ? "bush" : "house";
+  }
+  o.dissection = find_dissection(o);
   analysis::GanInterventionOptions options;
   options.generator = o.generator.spec();
   options.segmenter = {o.segmenter, {}, 1};
@@ -145,6 +205,7 @@ void run(InterveneOptions o) {
   options.dissection = o.dissection;
   options.concept_name = o.concept_name;
   options.samples = o.samples;
+  options.ace_samples = o.ace_samples;
   options.seed = o.latent_seed;
   options.threads = o.generator.threads;
   analysis::GanEditor editor(options);
@@ -173,11 +234,23 @@ void add_intervene_command(CLI::App& app) {
   cmd->add_option("--action", o->action, "ablate, insert or paint")
       ->check(CLI::IsMember({"ablate", "insert", "paint"}))
       ->capture_default_str();
-  cmd->add_option("--segmenter", o->segmenter, "Segmenter that measures the effect")->capture_default_str();
-  cmd->add_option("--layer", o->layer, "Generator layer; default with the demo GAN: " + std::string(kDemoGanLayer));
-  cmd->add_option("--dissection", o->dissection, "A gan-dissect output directory holding the layer")
+  cmd->add_option("--segmenter", o->segmenter,
+                  "Segmenter that measures the effect (a sidecar names its concepts; \"demo\": the demo's)")
       ->capture_default_str();
-  cmd->add_option("--concept", o->concept_name, "Segmenter object to remove, insert or paint (default: bush for ablate, house otherwise)");
+  cmd->add_option("--layer", o->layer, "Generator layer; default with the demo GAN: " + std::string(kDemoGanLayer));
+  cmd->add_option("--dissection", o->dissection,
+                  "A gan-dissect output directory holding the layer; default: the cached dissection of "
+                  "this generator, segmenter and layer, made first when there is none");
+  cmd->add_option("--concept", o->concept_name,
+                  "A concept of the segmenter to remove, insert or paint (demo segmenter's default: bush for "
+                  "ablate, house otherwise)");
+  cmd->add_option("--rank", o->rank,
+                  "ablate: choose the units by IoU (the dissection) or by ace, their average causal effect "
+                  "on the concept (GAN Dissection); ace also reports the IoU-ranked curve beside it")
+      ->check(CLI::IsMember({"iou", "ace"}))
+      ->capture_default_str();
+  cmd->add_option("--ace-samples", o->ace_samples, "rank ace: latent samples each unit's effect is measured over")
+      ->capture_default_str();
   cmd->add_option("--out", o->out, "Output directory")->capture_default_str();
   cmd->add_option("--samples", o->samples, "Latent samples to measure over")->capture_default_str();
   cmd->add_option("--latent-seed", o->latent_seed, "Seed of the latent samples")->capture_default_str();

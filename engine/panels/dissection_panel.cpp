@@ -364,6 +364,7 @@ void DissectionPanel::start(PanelContext& ctx, bool start_over) {
   request.model = studio.model_path();
   request.layers.assign(layers_.begin(), layers_.end());
   request.generator = studio.is_generator();
+  if (request.generator) request.segmenter = studio.settings.segmenter;
   request.dataset = dataset_;
   request.convention = convention_ == 1 ? analysis::Convention::kNetDissectLite : analysis::Convention::kPnas;
   request.limit = std::size_t(request.generator ? samples_ : limit_);

@@ -59,6 +59,26 @@ void predictions(const analysis::LiveFrame& f) {
 
 }  // namespace
 
+// The generator's segmenter: its concepts name the units in dissections, toggles and paint.
+void ModelPanel::draw_segmenter(Studio& studio) {
+  if (segmenter_model_ != studio.settings.model) {
+    segmenter_model_ = studio.settings.model;
+    segmenter_edit_ = studio.settings.segmenter;
+  }
+  ImGui::SetNextItemWidth(-(button_width("Pair") + ImGui::GetStyle().ItemSpacing.x));
+  ImGui::InputTextWithHint("##segmenter", "segmenter.pt (empty: the demo segmenter)", &segmenter_edit_);
+  mark_item("segmenter_path");
+  hover_tooltip("the segmenter that labels this generator's samples: a TorchScript file whose sidecar names "
+                "its concepts (\"segmenter\": heads and channels, or \"classes\")");
+  ImGui::SameLine();
+  const bool pair = ImGui::Button("Pair");
+  mark_item("segmenter_pair");
+  if (pair) studio.set_segmenter(segmenter_edit_);
+  ImGui::TextDisabled("concepts: %s", studio.settings.segmenter.empty()
+                                          ? "the demo segmenter"
+                                          : std::filesystem::path(studio.settings.segmenter).filename().string().c_str());
+}
+
 void ModelPanel::draw(PanelContext& ctx) {
   Studio& studio = ctx.studio;
   if (!ImGui::Begin("Model and layer")) {
@@ -90,6 +110,7 @@ void ModelPanel::draw(PanelContext& ctx) {
   ImGui::TextDisabled("%s: %s", info->kind == analysis::LiveKind::kGenerator ? "generator" : "classifier",
                       std::filesystem::path(info->name).filename().string().c_str());
   hover_tooltip(info->name);
+  if (info->kind == analysis::LiveKind::kGenerator) draw_segmenter(studio);
   const analysis::LiveFrame* f = studio.frame();
   const float top_height = f && !f->top.empty() ? predictions_height(*f) : 0.0f;
   const float list_height = std::max(60.0f, ImGui::GetContentRegionAvail().y - top_height);

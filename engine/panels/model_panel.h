@@ -13,6 +13,9 @@ struct ModelPanel {
 
  private:
   std::string path_edit_;
+  std::string segmenter_edit_;
+  std::string segmenter_model_;  // the model segmenter_edit_ was filled for
+  void draw_segmenter(Studio& studio);
 };
 
 }  // namespace unitscope::engine

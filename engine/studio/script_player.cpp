@@ -82,7 +82,7 @@ void ScriptPlayer::apply(const ScriptEvent& e, Studio& studio) {
       studio.mark_dirty();
       break;
     case ScriptAction::kModel:
-      studio.open_model(e.model);
+      studio.open_model(e.model, e.segmenter.empty() ? std::nullopt : std::optional<std::string>(e.segmenter));
       if (studio.deterministic()) studio.update(studio.now());
       if (!e.layer.empty()) studio.set_layer(e.layer);
       break;
@@ -124,6 +124,10 @@ void ScriptPlayer::apply(const ScriptEvent& e, Studio& studio) {
       break;
     case ScriptAction::kSideBySide:
       s.side_by_side = e.flag;
+      studio.mark_dirty();
+      break;
+    case ScriptAction::kConceptFilter:
+      s.concept_filter = e.text;
       studio.mark_dirty();
       break;
     case ScriptAction::kBrush:

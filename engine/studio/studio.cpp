@@ -51,7 +51,15 @@ bool Studio::is_generator() const { return info_ && info_->kind == analysis::Liv
 
 bool Studio::computing() const { return worker_.busy() || last_request_ != answered_request_; }
 
-void Studio::open_model(const std::string& model) {
+void Studio::set_segmenter(const std::string& segmenter) {
+  if (segmenter == settings.segmenter) return;
+  settings.segmenter = segmenter;
+  reload_dissection();
+  dirty_ = true;
+}
+
+void Studio::open_model(const std::string& model, std::optional<std::string> segmenter) {
+  pending_segmenter_ = segmenter ? *segmenter : model == settings.model ? settings.segmenter : std::string();
   // Nothing changes until the worker has the new model (take_model()): a file that is missing or
   // not a model leaves the model, layer, selection, edits and dissection as they were, and its
   // error shows in the model panel.
@@ -79,6 +87,7 @@ void Studio::take_model() {
         hovered_unit_ = -1;
       }
       settings.model = pending_model_;
+      settings.segmenter = pending_segmenter_;
       importance_.reset();
     }
     info_ = worker_.info();
@@ -305,13 +314,14 @@ void Studio::reload_dissection() {
   query.model = settings.model;
   query.layer = settings.layer;
   query.dissection = settings.dissection;
+  if (is_generator()) query.segmenter = settings.segmenter;
   if (info_) {
     for (const auto& l : info_->layers)
       if (l.name == settings.layer && !l.shape.empty()) query.units = l.shape[0];
   }
   // A dissection of the same layer stays on screen until the new one arrives; another layer's
   // would be wrong from now on.
-  std::string key = query.model + '\n' + query.layer;
+  std::string key = query.model + '\n' + query.layer + '\n' + query.segmenter;
   if (key != dissection_key_) {
     dissection_.reset();
     dissection_dir_.clear();

@@ -72,7 +72,11 @@ class Studio {
   // Model and layer
   // "demo:classifier", "demo:gan" or a path. Takes effect once the model is open; a failed open
   // changes nothing but model_error().
-  void open_model(const std::string& model);
+  // `segmenter`: the generator's segmenter ("" = the demo's; unset: the current one when `model`
+  // is the open model, else the demo's); classifiers keep it for when a generator opens.
+  void open_model(const std::string& model, std::optional<std::string> segmenter = std::nullopt);
+  // Pairs the open generator with another segmenter: its dissections are that segmenter's.
+  void set_segmenter(const std::string& segmenter);
   bool opening_model() const { return pending_open_ != 0; }
   void set_layer(const std::string& layer);
   bool is_generator() const;
@@ -195,6 +199,7 @@ class Studio {
   std::uint64_t model_generation_ = 0;
   std::uint64_t pending_open_ = 0;  // the worker's number of the open() not yet ended; 0: none
   std::string pending_model_;       // what that open() will make settings.model
+  std::string pending_segmenter_;   // and settings.segmenter
   std::shared_ptr<const analysis::LiveFrame> frame_;
   std::uint64_t frame_serial_ = 0;
   std::uint64_t last_request_ = 0;

@@ -14,6 +14,7 @@
 namespace unitscope::engine {
 
 namespace fs = std::filesystem;
+using analysis::fnv1a_64_hex;
 
 namespace {
 
@@ -29,24 +30,32 @@ std::string knobs_suffix(const analysis::DissectKnobs& k) {
   return "-k" + fnv1a_64_hex(key).substr(0, 8);
 }
 
+fs::path canonical_path(const fs::path& p) {
+  std::error_code ec;
+  fs::path c = fs::weakly_canonical(p, ec);
+  return ec ? fs::absolute(p).lexically_normal() : c;
+}
+
 }  // namespace
+
+std::string segmenter_tag(const std::string& segmenter) {
+  if (segmenter.empty()) return "";
+  const fs::path path = canonical_path(resolve_model(segmenter));
+  if (path == canonical_path(demo_segmenter())) return "";
+  return "-g" + fnv1a_64_hex(path.string()).substr(0, 8);
+}
 
 std::string studio_dissection_variant(const StudioDissectionRequest& request) {
   std::string name = analysis::convention_name(request.convention) + knobs_suffix(request.knobs);
   if (request.generator) {
     if (request.limit > 0 && request.limit != kDefaultGanSamples) name += "-s" + std::to_string(request.limit);
-    return name;
+    return name + segmenter_tag(request.segmenter);
   }
   if (request.limit > 0) name += "-n" + std::to_string(request.limit);
   // The demo dataset (named or not, see demo_dataset()) is the default.
-  auto canonical = [](const fs::path& p) {
-    std::error_code ec;
-    fs::path c = fs::weakly_canonical(p, ec);
-    return ec ? fs::absolute(p).lexically_normal() : c;
-  };
   if (!request.dataset.empty()) {
-    const fs::path dataset = canonical(request.dataset);
-    if (dataset != canonical(demo_root() / "demo" / "world"))
+    const fs::path dataset = canonical_path(request.dataset);
+    if (dataset != canonical_path(demo_root() / "demo" / "world"))
       name += "-d" + fnv1a_64_hex(dataset.string()).substr(0, 8);
   }
   return name;
@@ -71,24 +80,13 @@ analysis::DissectionResult run_studio_dissection(const StudioDissectionRequest& 
     analysis::GanDissectOptions g;
     d.limit = 0;
     g.dissect = d;
-    g.segmenter.source = demo_segmenter();
+    g.segmenter.source = request.segmenter.empty() ? demo_segmenter() : resolve_model(request.segmenter);
     g.samples = request.limit > 0 ? request.limit : kDefaultGanSamples;
     return analysis::gan_dissect(g, progress, stop);
   }
   d.dataset = request.dataset.empty() ? demo_dataset() : request.dataset;
   d.limit = request.limit;
   return analysis::dissect(d, progress, stop);
-}
-
-std::string fnv1a_64_hex(std::string_view text) {
-  std::uint64_t h = 0xcbf29ce484222325ull;
-  for (const char c : text) {
-    h ^= std::uint64_t(static_cast<unsigned char>(c));
-    h *= 0x100000001b3ull;
-  }
-  char hex[17];
-  std::snprintf(hex, sizeof(hex), "%016llx", static_cast<unsigned long long>(h));
-  return hex;
 }
 
 fs::path studio_dissection_cache_dir(const std::string& model_path, const std::string& layer) {
@@ -109,7 +107,12 @@ StudioDissectionLoad load_studio_dissection(const StudioDissectionQuery& query) 
   const fs::path cache = studio_dissection_cache_dir(resolve_model(query.model), layer);
   std::vector<std::pair<fs::file_time_type, fs::path>> cached;
   std::error_code list_ec;
+  const std::string tag = segmenter_tag(query.segmenter);
   for (fs::directory_iterator it(cache, list_ec), end; !list_ec && it != end; it.increment(list_ec)) {
+    // Another segmenter's concepts are not this pair's: its runs are not shown.
+    const std::string name = it->path().filename().string();
+    const auto g = name.find("-g");
+    if ((g == std::string::npos ? std::string() : name.substr(g, 10)) != tag) continue;
     std::error_code time_ec;
     const auto t = fs::last_write_time(it->path() / layer / "dissection.json", time_ec);
     if (!time_ec) cached.emplace_back(t, it->path());
@@ -119,7 +122,7 @@ StudioDissectionLoad load_studio_dissection(const StudioDissectionQuery& query) 
   });
   for (const auto& [t, dir] : cached) dirs.push_back(dir);
   if (query.model == "demo:classifier") dirs.push_back(demo_root() / "demo" / "dissection");
-  if (query.model == "demo:gan") dirs.push_back(demo_root() / "demo" / "gan_dissection");
+  if (query.model == "demo:gan" && tag.empty()) dirs.push_back(demo_root() / "demo" / "gan_dissection");
   for (const auto& dir : dirs) {
     std::error_code ec;
     if (!fs::exists(dir / layer / "dissection.json", ec)) continue;

@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "analysis/data/fingerprint.h"
 #include "analysis/dissect/dissection.h"
 #include "analysis/dissect/dissection_file.h"
 
@@ -22,6 +23,7 @@ struct StudioDissectionRequest {
   std::string model;                 // a resolved model path or builtin: name
   std::vector<std::string> layers;
   bool generator = false;
+  std::string segmenter;             // generator only: labels its samples; empty: the demo segmenter
   std::filesystem::path dataset;     // classifier only; empty: the demo dataset
   analysis::Convention convention = analysis::Convention::kPnas;
   std::size_t limit = 0;             // images (classifier) or samples (generator, 0: 1000)
@@ -35,10 +37,12 @@ struct StudioDissectionRequest {
 constexpr std::size_t kDefaultGanSamples = 1000;
 
 // The cache folder of a run's options: the convention ("pnas"), then "-n40" for an image limit,
-// "-s200" for another sample count, "-d<hash>" for a dataset other than the demo's, "-k<hash>" for
-// knobs other than the defaults. Runs with
+// "-s200" for another sample count, "-d<hash>" for a dataset other than the demo's, "-g<hash>" for
+// a segmenter other than the demo's, "-k<hash>" for knobs other than the defaults. Runs with
 // different options never share (or replace) a folder.
 std::string studio_dissection_variant(const StudioDissectionRequest& request);
+// "" for the demo segmenter (or none), else "-g" and a hash of the segmenter's canonical path.
+std::string segmenter_tag(const std::string& segmenter);
 // Where run_studio_dissection writes: out/<variant>.
 std::filesystem::path studio_dissection_out(const StudioDissectionRequest& request);
 
@@ -48,8 +52,6 @@ analysis::DissectionResult run_studio_dissection(const StudioDissectionRequest& 
 // Where the studio caches dissections of a model's layer: cache_dir()/dissections/<stem>-<hash of
 // the model's canonical path>/<layer>. The hash is stable, so every build finds the same runs.
 std::filesystem::path studio_dissection_cache_dir(const std::string& model_path, const std::string& layer);
-// FNV-1a (64 bits) of `text` as 16 lower-case hex digits.
-std::string fnv1a_64_hex(std::string_view text);
 
 // What the studio looks for when it loads its layer's dissection: plain values, since the load
 // runs as a job off the UI thread.
@@ -57,6 +59,7 @@ struct StudioDissectionQuery {
   std::string model;                 // StudioSettings::model ("demo:classifier", a path, ...)
   std::string layer;                 // empty: nothing to load
   std::filesystem::path dissection;  // StudioSettings::dissection, tried first when set
+  std::string segmenter;             // generators: only runs labelled by it (empty: the demo's)
   std::int64_t units = -1;           // the open model's unit count of the layer; -1: not known
 };
 

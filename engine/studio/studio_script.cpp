@@ -41,6 +41,7 @@ constexpr ActionName kActions[] = {
     {"mix", ScriptAction::kMix},
     {"caption", ScriptAction::kCaption},
     {"side_by_side", ScriptAction::kSideBySide},
+    {"concept_filter", ScriptAction::kConceptFilter},
     {"brush", ScriptAction::kBrush},
     {"reset_layout", ScriptAction::kResetLayout},
     {"still", ScriptAction::kStill},
@@ -130,7 +131,7 @@ class Reader {
 // Keys an event may carry besides "at" and its action key.
 Keys extras_of(ScriptAction action) {
   static constexpr const char* kSource[] = {"seed", "index", "seed_b", "index_b", "path"};
-  static constexpr const char* kModel[] = {"layer"};
+  static constexpr const char* kModel[] = {"layer", "segmenter"};
   static constexpr const char* kCaption[] = {"duration"};
   static constexpr const char* kStill[] = {"scale"};
   switch (action) {
@@ -234,6 +235,7 @@ void parse_action(const Reader& r, const json& e, const std::string& at, const A
       }
       if (ev.model.rfind("demo:", 0) != 0) ev.path = ev.model;
       if (e.contains("layer")) ev.layer = r.string(e["layer"], at + "layer");
+      if (e.contains("segmenter")) ev.segmenter = r.string(e["segmenter"], at + "segmenter");
       break;
     }
     case ScriptAction::kLayer:
@@ -314,6 +316,9 @@ void parse_action(const Reader& r, const json& e, const std::string& at, const A
     case ScriptAction::kSideBySide:
     case ScriptAction::kBrush:
       ev.flag = r.boolean(v, where);
+      break;
+    case ScriptAction::kConceptFilter:
+      ev.text = r.string(v, where, /*allow_empty=*/true);
       break;
     case ScriptAction::kStill:
       ev.path = r.string(v, where);

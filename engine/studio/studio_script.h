@@ -23,7 +23,8 @@ class ScriptError : public std::runtime_error {
 enum class ScriptAction {
   kSource,         // "source": world|gan|folder|broden|video; world: "seed", "index"; gan: "seed",
                    // "index", "seed_b", "index_b"; folder|broden|video: "path" (needed), "index"
-  kModel,          // "model": demo:classifier|demo:gan|PATH, optional "layer"
+  kModel,          // "model": demo:classifier|demo:gan|PATH, optional "layer", and for a
+                   // generator "segmenter": PATH (default: the demo segmenter)
   kLayer,          // "layer": NAME
   kSelectUnit,     // "select_unit": N, or "active": the unit most above its threshold on the frame
   kSelectConcept,  // "select_concept": NAME: the unit with the best IoU for it
@@ -37,6 +38,8 @@ enum class ScriptAction {
   kMix,            // "mix": 0..1 between the GAN source's two latents
   kCaption,        // "caption": TEXT, "duration": seconds (default 3)
   kSideBySide,     // "side_by_side": true|false
+  kConceptFilter,  // "concept_filter": NAME or words: the feature grid shows the units it matches
+                   // ("" shows every unit)
   kBrush,          // "brush": true|false: the viewport's GANPaint brush, painting the toggles
                    //          panel's concept where the mouse drags (live sessions; a replay has
                    //          no mouse, it paints with "paint")
@@ -58,6 +61,7 @@ struct ScriptEvent {
   std::uint64_t seed = 0, index_a = 0, seed_b = 0, index_b = 0;
   std::string path;                       // folder, broden or video source; model path
   std::string model, layer, concept_name, text;
+  std::string segmenter;                  // model: the generator's segmenter
   int unit = -1;
   int count = 0;                          // toggle_concept / paint: how many top units; still: scale
   std::vector<int> units;

@@ -104,6 +104,7 @@ StudioSettings settings_from_json(const json& j) {
   read(j, "gan_index_b", s.gan_index_b);
   read(j, "gan_mix", s.gan_mix, 0.0f, 1.0f);
   read(j, "model", s.model);
+  read(j, "segmenter", s.segmenter);
   read(j, "layer", s.layer);
   read(j, "dissection", s.dissection);
   read(j, "selected_unit", s.selected_unit, -1, kMaxUnit);
@@ -151,6 +152,7 @@ json settings_to_json(const StudioSettings& s) {
       {"gan_index_b", s.gan_index_b},
       {"gan_mix", s.gan_mix},
       {"model", s.model},
+      {"segmenter", s.segmenter},
       {"layer", s.layer},
       {"dissection", s.dissection},
       {"selected_unit", s.selected_unit},

@@ -38,6 +38,9 @@ struct StudioSettings {
   std::string model = "demo:classifier";
   std::string layer;                 // empty: the model's default
   std::string dissection;            // a dissect/gan-dissect output directory ("" = the cached one)
+  // The segmenter a generator is dissected, toggled and painted with ("" = the demo segmenter): a
+  // TorchScript file whose sidecar names its concepts. It stays paired with the model it was set for.
+  std::string segmenter;
   // Views
   int selected_unit = -1;
   SortKey sort = SortKey::kUnit;

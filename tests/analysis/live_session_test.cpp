@@ -9,7 +9,7 @@
 #include <filesystem>
 #include <numeric>
 
-#include "analysis/model/demo_eval.h"
+#include "analysis/world/demo_eval.h"
 #include "analysis/data/error.h"
 #include "analysis/world/scene_world.h"
 #include "analysis/world/world_batches.h"

@@ -8,7 +8,7 @@
 #include <cstdio>
 
 #include "analysis/model/builtin_models.h"
-#include "analysis/model/demo_eval.h"
+#include "analysis/world/demo_eval.h"
 #include "analysis/model/demo_nets.h"
 #include "analysis/data/error.h"
 #include "analysis/world/scene_taxonomy.h"

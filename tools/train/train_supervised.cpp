@@ -11,7 +11,7 @@
 #include <utility>
 
 #include "analysis/model/builtin_models.h"
-#include "analysis/model/demo_eval.h"
+#include "analysis/world/demo_eval.h"
 #include "analysis/model/demo_nets.h"
 #include "analysis/data/error.h"
 #include "analysis/world/world_batches.h"
@@ -136,8 +136,9 @@ void train_segmenter(const TrainOptions& o, double lr) {
                               std::max(1.0, valid.sum().item<double>());
                      })};
   });
-  analysis::save_builtin(*net, o.out,
-                         make_sidecar(preprocess, analysis::kSegmenterSize, analysis::segmenter_class_names()));
+  Sidecar sidecar = make_sidecar(preprocess, analysis::kSegmenterSize, analysis::segmenter_class_names());
+  sidecar.segmenter = analysis::demo_segmenter_vocabulary();
+  analysis::save_builtin(*net, o.out, sidecar);
   auto model = analysis::open_model({o.out.string(), {}, 1});
   const auto m = analysis::evaluate_segmenter(*model, o.eval_images, analysis::kSegmenterSize);
   run.log(text("held-out mean IoU %.4f, pixel accuracy %.4f", m.mean_iou, m.pixel_accuracy));

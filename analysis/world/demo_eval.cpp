@@ -1,4 +1,4 @@
-#include "analysis/model/demo_eval.h"
+#include "analysis/world/demo_eval.h"
 
 #include <ATen/ATen.h>
 #include <c10/core/InferenceMode.h>
@@ -27,9 +27,26 @@ at::Tensor logits(Model& model, const at::Tensor& input) {
   return model.forward(input, request).output;
 }
 
-std::vector<std::int64_t> latent_shape(const Model& generator) { return generator.latent_shape(); }
+
+// Labels ([N, H, W] int64: 0 none, else world_object::Id + 1) and confidences ([N, H, W]) of the
+// demo segmenter, whose channels are segmenter_class_names().
+void segment(Model& segmenter, const std::vector<Image>& images, at::Tensor& labels,
+             at::Tensor& confidence) {
+  c10::InferenceMode guard;
+  const at::Tensor out = logits(segmenter, segmenter.prepare(images));
+  if (out.dim() != 4) throw Error("model " + segmenter.name() + " does not give per-pixel logits");
+  const auto [conf, label] = out.softmax(1).max(1);
+  labels = label;
+  confidence = conf;
+}
 
 }  // namespace
+
+SegmenterVocabulary demo_segmenter_vocabulary() {
+  SegmenterVocabulary v = vocabulary_from_classes(segmenter_class_names());
+  v.heads.at(0).min_confidence = kMinConfidence;
+  return v;
+}
 
 ClassifierMetrics evaluate_classifier(Model& model, std::size_t images, int size, std::uint64_t seed,
                                       int batch) {
@@ -66,15 +83,6 @@ ClassifierMetrics evaluate_classifier(Model& model, std::size_t images, int size
   return m;
 }
 
-void segment(Model& segmenter, const std::vector<Image>& images, at::Tensor& labels,
-             at::Tensor& confidence) {
-  c10::InferenceMode guard;
-  const at::Tensor out = logits(segmenter, segmenter.prepare(images));
-  if (out.dim() != 4) throw Error("model " + segmenter.name() + " does not give per-pixel logits");
-  const auto [conf, label] = out.softmax(1).max(1);
-  labels = label;
-  confidence = conf;
-}
 
 SegmenterMetrics evaluate_segmenter(Model& model, std::size_t images, int size, std::uint64_t seed,
                                     int batch) {
@@ -127,15 +135,6 @@ SegmenterMetrics evaluate_segmenter(Model& model, std::size_t images, int size, 
   return m;
 }
 
-std::vector<Image> generate(Model& generator, std::uint64_t seed, std::uint64_t first, int n) {
-  c10::InferenceMode guard;
-  const at::Tensor z = sample_latents(seed, first, n, latent_shape(generator));
-  const at::Tensor out = logits(generator, z);
-  if (out.dim() != 4 || out.size(1) != 3) {
-    throw Error("model " + generator.name() + " does not give [N, 3, H, W] images");
-  }
-  return tensor_to_images(out);
-}
 
 GanMetrics evaluate_gan(Model& generator, Model& segmenter, std::size_t samples, std::uint64_t seed,
                         int batch) {
