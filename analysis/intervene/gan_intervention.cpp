@@ -52,6 +52,78 @@ struct GanEditor::Impl {
     return sample_latents(options.seed, first, n, latent);
   }
 
+  // The ace samples' activations at the layer and concept pixels, made once.
+  std::vector<at::Tensor> ace_z, ace_acts;
+  std::vector<double> ace_before;
+  double ace_total = 0.0;
+
+  void prepare_ace() {
+    if (!ace_z.empty()) return;
+    c10::InferenceMode guard;
+    const auto batch = std::size_t(std::max(1, options.batch));
+    for (std::size_t first = 0; first < options.ace_samples; first += batch) {
+      const int n = int(std::min(batch, options.ace_samples - first));
+      const at::Tensor z = latents(options.samples + first, n);
+      ForwardRequest tap;
+      tap.taps = {options.layer};
+      const ForwardResult base = generator->forward(z, tap);
+      const double before = double((segment(base.output, nullptr) == concept_class).sum().item<std::int64_t>());
+      ace_z.push_back(z);
+      ace_acts.push_back(base.taps.at(0));
+      ace_before.push_back(before);
+      ace_total += before;
+    }
+  }
+
+  // For each set of units: the share of the concept's pixels over the ace samples that disappear
+  // when the set is switched off everywhere.
+  std::vector<double> removed_by(const std::vector<std::vector<int>>& sets) {
+    prepare_ace();
+    c10::InferenceMode guard;
+    const std::int64_t c = shape[0];
+    for (const auto& set : sets) {
+      for (int u : set) {
+        if (u < 0 || u >= c) throw Error("unit " + std::to_string(u + 1) + " is not in " + options.layer);
+      }
+    }
+    const auto count = std::int64_t(sets.size());
+    const bool from_layer = generator->can_start_at(options.layer);
+    std::vector<double> removed(sets.size(), 0.0);
+    for (std::size_t b = 0; b < ace_z.size(); ++b) {
+      const at::Tensor& z = ace_z[b];
+      const at::Tensor& activation = ace_acts[b];
+      const std::int64_t n = z.size(0);
+      // About 128 images through the rest of the generator and the segmenter at once.
+      const std::int64_t per_pass = std::max<std::int64_t>(1, 128 / n);
+      for (std::int64_t k0 = 0; k0 < count; k0 += per_pass) {
+        const std::int64_t sets_now = std::min(per_pass, count - k0);
+        // Row k * n + i is sample i with set k0 + k switched off.
+        at::Tensor scale = at::ones({sets_now * n, c, 1, 1});
+        for (std::int64_t k = 0; k < sets_now; ++k) {
+          for (int u : sets[std::size_t(k0 + k)]) scale.slice(0, k * n, (k + 1) * n).select(1, u).fill_(0.0);
+        }
+        ForwardRequest request;
+        at::Tensor output;
+        if (from_layer) {
+          std::vector<std::int64_t> repeat(std::size_t(activation.dim()), 1);
+          repeat[0] = sets_now;
+          output = generator->forward_from(options.layer, activation.repeat(repeat) * scale, request).output;
+        } else {
+          std::vector<std::int64_t> repeat(std::size_t(z.dim()), 1);
+          repeat[0] = sets_now;
+          request.edits = {LayerEdit{options.layer, scale, {}}};
+          output = generator->forward(z.repeat(repeat), request).output;
+        }
+        const at::Tensor hits = (segment(output, nullptr) == concept_class).reshape({sets_now, -1}).sum(1);
+        for (std::int64_t k = 0; k < sets_now; ++k) {
+          removed[std::size_t(k0 + k)] += ace_before[b] - double(hits[k].item<std::int64_t>());
+        }
+      }
+    }
+    for (double& r : removed) r = ace_total > 0 ? r / ace_total : 0.0;
+    return removed;
+  }
+
   // The concept head's labels ([N, H, W], 0 where the head is unsure) of generator outputs.
   at::Tensor segment(const at::Tensor& output, std::vector<Image>* images) {
     std::vector<Image> out = tensor_to_images(output);
@@ -97,62 +169,65 @@ AblationEffect GanEditor::ablate(const std::vector<int>& counts) {
   return effect;
 }
 
-std::vector<double> GanEditor::causal_effects() {
-  std::vector<int> all(std::size_t(impl_->shape[0]));
-  for (std::size_t u = 0; u < all.size(); ++u) all[u] = int(u);
-  return causal_effects(all);
+std::vector<double> GanEditor::causal_effects(const std::vector<int>& units) {
+  std::vector<std::vector<int>> sets;
+  for (int u : units) sets.push_back({u});
+  return impl_->removed_by(sets);
 }
 
-std::vector<double> GanEditor::causal_effects(const std::vector<int>& units_in) {
+std::vector<int> GanEditor::rank_by_causal_effect(std::size_t count) {
   Impl& m = *impl_;
-  c10::InferenceMode guard;
-  const std::int64_t c = m.shape[0];
-  for (int u : units_in) {
-    if (u < 0 || u >= c) throw Error("unit " + std::to_string(u + 1) + " is not in " + m.options.layer);
+  // Candidates: the units the learned coefficients rank first, and the concept's best by IoU.
+  std::vector<int> order;
+  removal_coefficients(&order);
+  std::vector<int> candidates(order.begin(), order.begin() + std::ptrdiff_t(std::min(order.size(), count + 8)));
+  for (int u : m.dissection.top_units(m.options.concept_name, int(count))) {
+    if (std::find(candidates.begin(), candidates.end(), u) == candidates.end()) candidates.push_back(u);
   }
-  const auto count = std::int64_t(units_in.size());
-  const bool from_layer = m.generator->can_start_at(m.options.layer);
-  const auto batch = std::size_t(std::max(1, m.options.batch));
-  // Units per pass: about 128 images through the rest of the generator and the segmenter at once.
-  const std::int64_t per_pass = std::max<std::int64_t>(1, 128 / std::int64_t(batch));
-  std::vector<double> removed(units_in.size(), 0.0);
-  double total = 0.0;
-  for (std::size_t first = 0; first < m.options.ace_samples; first += batch) {
-    const int n = int(std::min(batch, m.options.ace_samples - first));
-    const at::Tensor z = m.latents(m.options.samples + first, n);
-    ForwardRequest tap;
-    tap.taps = {m.options.layer};
-    const ForwardResult base = m.generator->forward(z, tap);
-    const at::Tensor activation = base.taps.at(0);
-    const double before = double((m.segment(base.output, nullptr) == m.concept_class).sum().item<std::int64_t>());
-    total += before;
-    for (std::int64_t k0 = 0; k0 < count; k0 += per_pass) {
-      const std::int64_t units = std::min(per_pass, count - k0);
-      // Row k * n + i is sample i with unit units_in[k0 + k] switched off.
-      at::Tensor scale = at::ones({units * n, c, 1, 1});
-      for (std::int64_t k = 0; k < units; ++k) {
-        scale.slice(0, k * n, (k + 1) * n).select(1, units_in[std::size_t(k0 + k)]).fill_(0.0);
+  // Greedy: each next unit is the one that, switched off with those before it, removes the most.
+  // Lazily: a unit's gain from the last time it was measured bounds its gain now (more units off
+  // leave less to remove), so each step measures the few best by that bound until one beats the
+  // bound of all the rest.
+  constexpr std::size_t kProbe = 8;
+  std::vector<int> chosen;
+  std::vector<std::pair<double, int>> bound;  // (gain when last measured, unit)
+  double removed_now = 0.0;
+  {
+    std::vector<std::vector<int>> sets;
+    for (int u : candidates) sets.push_back({u});
+    const std::vector<double> removed = m.removed_by(sets);
+    for (std::size_t k = 0; k < candidates.size(); ++k) bound.emplace_back(removed[k], candidates[k]);
+  }
+  while (chosen.size() < count && !bound.empty()) {
+    std::stable_sort(bound.begin(), bound.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+    std::size_t fresh = chosen.empty() ? bound.size() : 0;  // the first step measured them all
+    while (true) {
+      // The best measured this step, and whether it beats every bound not yet measured.
+      std::size_t best = 0;
+      for (std::size_t k = 1; k < fresh; ++k) {
+        if (bound[k].first > bound[best].first) best = k;
       }
-      ForwardRequest request;
-      at::Tensor output;
-      if (from_layer) {
-        std::vector<std::int64_t> repeat(std::size_t(activation.dim()), 1);
-        repeat[0] = units;
-        output = m.generator->forward_from(m.options.layer, activation.repeat(repeat) * scale, request).output;
-      } else {
-        std::vector<std::int64_t> repeat(std::size_t(z.dim()), 1);
-        repeat[0] = units;
-        request.edits = {LayerEdit{m.options.layer, scale, {}}};
-        output = m.generator->forward(z.repeat(repeat), request).output;
+      if (fresh > 0 && (fresh == bound.size() || bound[best].first >= bound[fresh].first)) {
+        removed_now += bound[best].first;
+        chosen.push_back(bound[best].second);
+        bound.erase(bound.begin() + std::ptrdiff_t(best));
+        break;
       }
-      const at::Tensor hits = (m.segment(output, nullptr) == m.concept_class).reshape({units, -1}).sum(1);
-      for (std::int64_t k = 0; k < units; ++k) {
-        removed[std::size_t(k0 + k)] += before - double(hits[k].item<std::int64_t>());
+      const std::size_t end = std::min(bound.size(), fresh + kProbe);
+      std::vector<std::vector<int>> sets;
+      for (std::size_t k = fresh; k < end; ++k) {
+        sets.push_back(chosen);
+        sets.back().push_back(bound[k].second);
       }
+      const std::vector<double> removed = m.removed_by(sets);
+      for (std::size_t k = fresh; k < end; ++k) bound[k].first = removed[k - fresh] - removed_now;
+      // Keep the measured ones first, best first, so the unmeasured bounds follow them.
+      std::stable_sort(bound.begin(), bound.begin() + std::ptrdiff_t(end),
+                       [](const auto& a, const auto& b) { return a.first > b.first; });
+      fresh = end;
     }
   }
-  for (double& r : removed) r = total > 0 ? r / total : 0.0;
-  return removed;
+  return chosen;
 }
 
 std::vector<double> GanEditor::removal_coefficients(std::vector<int>* ranking, int steps) {

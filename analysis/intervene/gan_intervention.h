@@ -39,7 +39,6 @@ struct AblationEffect {
   std::string rank = "iou";          // what ranked_units are ranked by: "iou" or "ace"
   std::vector<int> ranked_units;     // the concept's units, best first
   std::vector<double> ace;           // rank "ace": each ranked unit's own average causal effect
-  std::vector<double> coefficients;  // rank "ace": the learned removal coefficient it ranks by
   std::vector<AblationPoint> points;
 };
 
@@ -87,11 +86,10 @@ class GanEditor {
   AblationEffect ablate(const std::vector<int>& counts = {1, 2, 3, 4, 8, 20});
   AblationEffect ablate(const std::vector<int>& counts, const std::vector<int>& ranked,
                         const std::vector<double>& ace);
-  // The average causal effect of every unit of the layer on the concept, as GAN Dissection defines
-  // it: the share of the concept's pixels that disappear when the unit alone is switched off
-  // everywhere, over latents samples .. samples + ace_samples - 1 of the seed (not those the curves
-  // use). Indexed by unit; negative where switching it off adds the concept.
-  std::vector<double> causal_effects();
+  // The average causal effect of each of `units` on the concept, as GAN Dissection defines it: the
+  // share of the concept's pixels that disappear when the unit alone is switched off everywhere,
+  // over latents samples .. samples + ace_samples - 1 of the seed (not those the curves use).
+  // Negative where switching it off adds the concept.
   // GAN Dissection's ranking by causal effect: a coefficient per unit, in [0, 1], learned so that
   // switching the units down by it removes as much of the concept as it can (the segmenter's
   // probability of it, over the ace_samples latents), with an L1 cost on the coefficients that
@@ -99,8 +97,12 @@ class GanEditor {
   // does. Returns the coefficients by unit; `ranking` gets every unit, best first: in the order
   // they entered (coefficient past one half), then by coefficient.
   std::vector<double> removal_coefficients(std::vector<int>* ranking = nullptr, int steps = 200);
-  // Individual ACE (as causal_effects) of the given units only.
   std::vector<double> causal_effects(const std::vector<int>& units);
+  // The `count` units that remove the concept most together, best first: from the candidates the
+  // learned coefficients (removal_coefficients) and the dissection's IoU rank first, each next one
+  // is the unit that, switched off with those before it, removes the most of the concept's pixels
+  // over the ace samples (never the samples the removal curves are measured on).
+  std::vector<int> rank_by_causal_effect(std::size_t count);
   InsertionEffect insert(int units = 20, int region = 4, double strength = 1.0);
   PaintResult paint(const PaintRequest& request);
   // The generator's output width and height.

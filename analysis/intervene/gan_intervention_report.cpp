@@ -84,7 +84,6 @@ std::string gan_ablation_json(const GanAblationResult& r) {
   doc["ranked_units"] = unit_numbers(r.effect.ranked_units);
   doc["points"] = points;
   if (!r.effect.ace.empty()) doc["ace"] = r.effect.ace;
-  if (!r.effect.coefficients.empty()) doc["coefficients"] = r.effect.coefficients;
   if (r.by_iou) {
     json iou = json::array();
     for (const auto& p : r.by_iou->points) {

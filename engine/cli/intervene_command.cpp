@@ -95,12 +95,9 @@ void run_ablate(const InterveneOptions& o, analysis::GanEditor& editor,
   if (o.rank == "ace") {
     std::fprintf(stderr, "intervene: learning which units remove %s together, over %zu samples\n",
                  o.concept_name.c_str(), o.ace_samples);
-    std::vector<int> order;
-    const std::vector<double> alpha = editor.removal_coefficients(&order);
     const std::size_t most = std::size_t(*std::max_element(counts.begin(), counts.end()));
-    order.resize(std::min(order.size(), most));
+    const std::vector<int> order = editor.rank_by_causal_effect(most);
     r.effect = editor.ablate(counts, order, editor.causal_effects(order));
-    for (int u : order) r.effect.coefficients.push_back(alpha[std::size_t(u)]);
     r.by_iou = editor.ablate(counts);
   } else {
     r.effect = editor.ablate(counts);

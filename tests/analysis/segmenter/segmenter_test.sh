@@ -10,6 +10,8 @@
 #   gan      gan-dissect and intervene on the demo GAN with the test segmenter's concepts, with no
 #            --dissection (the cached one is made, then reused)
 #   ace      intervene --rank ace on the demo GAN's bush: the ACE- and IoU-ranked removal curves
+#   studio   the studio (under Xvfb) and `record` open a user's generator paired with the test
+#            segmenter from a script: its concepts fill the concept filter, a concept toggle records
 set -eu
 mode=$1 unitscope=$2 models=$3 dir=$4
 here=$(cd "$(dirname "$0")/../../engine" && pwd)
@@ -155,12 +157,51 @@ ace)
   equals "rank" "$(json "$dir/ace/intervention.json" rank)" '"ace"'
   grep -q '<polyline' "$dir/ace/report.html" || fail "report.html draws no curves"
   awk -F, 'NR > 1 { printf "k = %s: ACE top-k removes %.1f%%, IoU top-k %.1f%%\n", $1, 100 * $2, 100 * $4 }' "$csv"
-  for k in 4 8; do
+  for k in 4 8 20; do
     row=$(awk -F, -v k=$k '$1 == k' "$csv")
     ace=$(echo "$row" | cut -d, -f2)
     iou=$(echo "$row" | cut -d, -f4)
     between "k = $k: ACE top-k minus IoU top-k" "$(calc "$ace - $iou")" 0 1
   done
+  ;;
+studio)
+  export UNITSCOPE_CONFIG_DIR="$dir/config"
+  cat >"$dir/pair.json" <<JSON
+{"title": "a user's generator and segmenter", "width": 480, "height": 270, "fps": 10, "duration": 1.0,
+ "events": [
+  {"at": 0.0, "model": "$models/test_generator.pt", "segmenter": "$segmenter", "layer": "block2"},
+  {"at": 0.0, "source": "gan", "seed": 3, "index": 1},
+  {"at": 0.2, "concept_filter": "ruby"},
+  {"at": 0.5, "toggle_concept": {"concept": "ruby", "units": 4, "on": false}}
+ ]}
+JSON
+  # record dissects the pair first (into the cache the studio reads); the toggle changes the frames after it.
+  run "$dir/record.txt" "$unitscope" record --quiet --script "$dir/pair.json" --png --out "$dir/frames"
+  equals "frames" "$(ls "$dir/frames" | wc -l)" 10
+  if cmp -s "$dir/frames/frame_000004.png" "$dir/frames/frame_000007.png"; then
+    fail "frames before and after the toggle are identical"
+  fi
+  echo "ok: the toggle shows in the recording"
+  xvfb-run -a -s "-screen 0 1280x720x24" "$unitscope" --script "$dir/pair.json" --frames 40 \
+    --state-file "$dir/state.json" >"$dir/studio.txt" 2>&1 || { cat "$dir/studio.txt"; fail "the studio did not run the script"; }
+  state=$dir/state.json
+  cat "$state" | grep -v '^    ' | head -40
+  equals "model" "$(json "$state" model)" "\"$models/test_generator.pt\""
+  equals "segmenter" "$(json "$state" segmenter)" "\"$segmenter\""
+  equals "concept filter" "$(json "$state" concept_filter)" '"ruby"'
+  equals "toggles" "$(json "$state" toggles)" 4
+  concepts=$(json_array "$state" concepts | paste -sd ' ' -)
+  echo "the concept filter lists: $concepts"
+  [ -n "$concepts" ] || fail "the concept filter lists nothing"
+  for c in $concepts; do
+    case $c in '"ruby"' | '"jade"' | '"cobalt"' | '"snow"' | '"coal"' | '"amber"' | '"ridge-h"' | '"ridge-v"' | '"level"') ;;
+      *) fail "the concept filter lists $c, not a concept of the test segmenter" ;; esac
+  done
+  echo "$concepts" | grep -q '"ruby"' || fail "ruby, the toggled concept, is not listed"
+  ls "$dir"/cache/dissections/test_generator-*/block2/ | grep -q '^pnas-g[0-9a-f]*$' ||
+    fail "no dissection of the pair in the cache"
+  # The pair is remembered for the next session.
+  grep -q "\"segmenter\": \"$segmenter\"" "$dir/config/studio.json" || fail "studio.json lost the segmenter"
   ;;
 *)
   echo "unknown mode $mode" >&2
