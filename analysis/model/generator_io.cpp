@@ -7,18 +7,9 @@
 #include <cstring>
 
 #include "analysis/data/error.h"
+#include "analysis/data/seed_mix.h"
 
 namespace unitscope::analysis {
-namespace {
-
-std::uint64_t mix(std::uint64_t x) {
-  x += 0x9E3779B97F4A7C15ull;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-  return x ^ (x >> 31);
-}
-
-}  // namespace
 
 std::vector<Image> tensor_to_images(const at::Tensor& images) {
   const at::Tensor bytes = ((images.detach().to(at::kFloat).clamp(-1, 1) + 1) * 127.5)
@@ -47,7 +38,7 @@ at::Tensor sample_latents(std::uint64_t seed, std::uint64_t first, int n, std::s
 at::Tensor sample_latents(std::uint64_t seed, std::uint64_t first, int n, int latent) {
   at::Tensor z = at::empty({n, latent}, at::kFloat);
   for (int i = 0; i < n; ++i) {
-    at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(mix(seed) ^ mix(first + std::uint64_t(i)));
+    at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(seed_mix(seed) ^ seed_mix(first + std::uint64_t(i)));
     z[i].normal_(0.0, 1.0, gen);
   }
   return z;

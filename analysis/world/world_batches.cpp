@@ -7,19 +7,10 @@
 #include <cstring>
 
 #include "analysis/data/error.h"
+#include "analysis/data/seed_mix.h"
 #include "analysis/world/scene_taxonomy.h"
 
 namespace unitscope::analysis {
-namespace {
-
-std::uint64_t mix(std::uint64_t x) {
-  x += 0x9E3779B97F4A7C15ull;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-  return x ^ (x >> 31);
-}
-
-}  // namespace
 
 WorldSampler::WorldSampler(SceneWorldOptions world, Preprocess preprocess, std::vector<int> classes)
     : world_(world), preprocess_(preprocess), classes_(std::move(classes)) {
@@ -59,7 +50,7 @@ WorldBatch WorldSampler::batch(std::uint64_t first, int n, bool want_objects, bo
   for (int i = 0; i < n; ++i) {
     const std::uint64_t k = first + std::uint64_t(i);
     world_.generate(world_index(k), scene);
-    const bool flip = flip_seed != 0 && (mix(flip_seed ^ mix(k)) & 1) != 0;
+    const bool flip = flip_seed != 0 && (seed_mix(flip_seed ^ seed_mix(k)) & 1) != 0;
     if (flip) {
       for (int y = 0; y < h; ++y) {
         for (int x = 0; x < w / 2; ++x) {
