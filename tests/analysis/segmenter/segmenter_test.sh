@@ -11,7 +11,8 @@
 #            --dissection (the cached one is made, then reused)
 #   ace      intervene --rank ace on the demo GAN's bush: the ACE- and IoU-ranked removal curves
 #   studio   the studio (under Xvfb) and `record` open a user's generator paired with the test
-#            segmenter from a script: its concepts fill the concept filter, a concept toggle records
+#            segmenter from a script: its concepts fill the concept filter, a concept toggle records,
+#            and a concept paints
 set -eu
 mode=$1 unitscope=$2 models=$3 dir=$4
 here=$(cd "$(dirname "$0")/../../engine" && pwd)
@@ -172,7 +173,8 @@ studio)
   {"at": 0.0, "model": "$models/test_generator.pt", "segmenter": "$segmenter", "layer": "block2"},
   {"at": 0.0, "source": "gan", "seed": 3, "index": 1},
   {"at": 0.2, "concept_filter": "ruby"},
-  {"at": 0.5, "toggle_concept": {"concept": "ruby", "units": 4, "on": false}}
+  {"at": 0.5, "toggle_concept": {"concept": "ruby", "units": 4, "on": false}},
+  {"at": 0.7, "paint": {"concept": "jade", "units": 4, "points": [[0.3, 0.3], [0.6, 0.6]], "radius": 0.1}}
  ]}
 JSON
   # record dissects the pair first (into the cache the studio reads); the toggle changes the frames after it.
@@ -190,6 +192,7 @@ JSON
   equals "segmenter" "$(json "$state" segmenter)" "\"$segmenter\""
   equals "concept filter" "$(json "$state" concept_filter)" '"ruby"'
   equals "toggles" "$(json "$state" toggles)" 4
+  equals "paint strokes with jade" "$(json "$state" paint_strokes)" 1
   concepts=$(json_array "$state" concepts | paste -sd ' ' -)
   echo "the concept filter lists: $concepts"
   [ -n "$concepts" ] || fail "the concept filter lists nothing"
