@@ -17,6 +17,8 @@ packages=(
   # replaces the reference BLAS (a VGG16 forward twice as fast) and shares LibTorch's threads.
   libopenblas0-openmp
   libavcodec-dev libavformat-dev libavutil-dev libswscale-dev ffmpeg
+  # Dissection sharded over processes and machines (mpirun unitscope dissect ...).
+  libopenmpi-dev openmpi-bin
 )
 
 missing=()

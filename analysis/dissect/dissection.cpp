@@ -79,6 +79,15 @@ void DissectionRun::open_inputs() {
     throw Error("dataset " + options_.dataset.string() + " has no images" +
                 (options_.split.empty() ? "" : " in split '" + options_.split + "'"));
   }
+  shard_ = {0, total_};
+  if (sharded()) {
+    const int ranks = options_.exchange->ranks();
+    if (total_ < static_cast<std::uint64_t>(ranks)) {
+      throw Error("dissect: " + std::to_string(total_) + " images cannot be shared by " + std::to_string(ranks) +
+                  " ranks; run at most " + std::to_string(total_) + " (mpirun -n)");
+    }
+    shard_ = shard_of(total_, rank(), ranks);
+  }
   for (const auto& c : labels_->categories()) categories_.push_back(c.name);
   for (const auto& l : labels_->labels()) {
     label_names_.push_back(l.name);
@@ -132,6 +141,7 @@ void DissectionRun::load_or_start() {
   std::vector<std::string> layouts;
   for (const auto& layer : options_.layers) layouts.push_back(layout_name(options_.layout_of(layer)));
   f["layouts"] = layouts;
+  if (sharded()) f["shard"] = {rank(), options_.exchange->ranks(), shard_.first, shard_.end};
   const std::string fingerprint = f.dump();
 
   fs::create_directories(state_dir());
@@ -181,15 +191,17 @@ void DissectionRun::open_caches(bool create) {
 void DissectionRun::save() { checkpoint_.save(serialize_state(state_)); }
 
 void DissectionRun::forward_pass() {
-  progress_.phase = kPhaseForward;
+  // The phase last: a reader that sees it sees the phase's counts.
   progress_.total = total_;
   progress_.resumed_from = state_.position;
   progress_.done = state_.position;
+  publish_progress();
+  progress_.phase = kPhaseForward;
   const auto start = std::chrono::steady_clock::now();
   std::vector<BrodenSample> batch;
   double busy = 0.0;
   const auto report = images_->stream(
-      state_.position, total_,
+      shard_.first + state_.position, shard_.end,
       [&](BrodenSample&& sample) {
         if (stopping()) return;
         batch.push_back(std::move(sample));
@@ -304,7 +316,7 @@ void DissectionRun::forward_batch(std::vector<BrodenSample>& batch) {
     Stopwatch watch(timings_.checkpoint);
     save();
   }
-  progress_.done = state_.position;
+  publish_progress();
   count_batch();
 }
 
@@ -324,7 +336,7 @@ void DissectionRun::choose_thresholds() {
                               [&](std::size_t li, std::uint64_t first, std::uint64_t count) {
                                 return read_cache(li, first, count);
                               },
-                              kBandMemory);
+                              kBandMemory, options_.exchange);
   for (LayerState& layer : state_.layers) {
     layer.tally = IouTally(static_cast<int>(layer.units()), static_cast<int>(label_names_.size()),
                            static_cast<int>(categories_.size()), options_.topk);
@@ -385,7 +397,7 @@ DissectionResult DissectionRun::result() const {
   return r;
 }
 
-void DissectionRun::write_outputs(const DissectionResult& r, bool report) {
+void DissectionRun::write_outputs(const DissectionResult& r, bool report, const MapLookup& maps) {
   // Formatting a layer's tables takes longer than writing them: threads share the layers.
   std::vector<std::string> tables(2 * r.layers.size());
   at::parallel_for(0, static_cast<std::int64_t>(tables.size()), 1, [&](std::int64_t begin, std::int64_t end) {
@@ -430,8 +442,9 @@ void DissectionRun::write_outputs(const DissectionResult& r, bool report) {
     for (const UnitResult& u : r.layers[li].units) {
       const std::size_t n = std::min<std::size_t>(u.top.size(), static_cast<std::size_t>(options_.report_images));
       for (std::size_t t = 0; t < n; ++t) {
-        const std::span<const float> map = caches_[li].floats(
-            u.top[t].position * image_floats + static_cast<std::uint64_t>(u.unit) * map_size, map_size);
+        const std::span<const float> map =
+            maps ? maps(li, u.unit, u.top[t].position)
+                 : caches_[li].floats(u.top[t].position * image_floats + static_cast<std::uint64_t>(u.unit) * map_size, map_size);
         thumbnail_source(u.top[t].position);
         thumbs[li][static_cast<std::size_t>(u.unit)].push_back(
             {u.top[t].position, mask_layer(map, static_cast<int>(layer.shape[1]),
@@ -444,6 +457,7 @@ void DissectionRun::write_outputs(const DissectionResult& r, bool report) {
 }
 
 DissectionResult DissectionRun::run() {
+  if (sharded()) return run_sharded();
   progress_.phase = kPhaseStarting;
   {
     Stopwatch watch(timings_.open);

@@ -19,6 +19,7 @@
 
 namespace unitscope::analysis {
 
+class Exchange;
 struct LayerResult;
 
 struct DissectOptions {
@@ -48,6 +49,11 @@ struct DissectOptions {
   // (sample_latents), and the model runs on that latent instead of the image.
   std::optional<std::uint64_t> latent_seed;
   std::size_t stop_after_batches = 0;  // tests: act as if stopped after this many batches (0: never)
+  // Sharded over the ranks of an MPI job (dist/exchange.h; null or one rank: this process alone).
+  // Each rank runs both passes over its own contiguous shard of the images, with its own cache and
+  // checkpoint in DIR/.dissect/rank-R-of-K; the ranks merge their statistics exactly, and rank 0
+  // writes outputs byte-identical to one process's. Every rank must call dissect() alike.
+  Exchange* exchange = nullptr;
   // Partial results while the tally runs: called on the dissect thread with each layer's scores
   // over the images tallied so far, after every `partial_every` tally batches but the last (the
   // returned result has the final ones). It must return quickly and not throw. Most pnas thresholds
@@ -146,7 +152,7 @@ class DissectCancelled : public std::runtime_error {
 // batch makes an interrupted run lose at most one batch; the resumed results are byte-identical to
 // an uninterrupted run with the same options.
 // Throws Error for bad input (unknown layer, failing model, dataset errors, NaN/Inf activations,
-// a DIR that holds a run with other options).
+// a DIR that holds a run with other options). Sharded, only rank 0's result holds the layers.
 DissectionResult dissect(const DissectOptions& options, DissectProgress& progress,
                          std::stop_token stop = {});
 

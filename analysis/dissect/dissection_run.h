@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -21,6 +22,7 @@
 #include "analysis/dissect/dissection.h"
 #include "analysis/dissect/dissection_report.h"
 #include "analysis/dissect/dissection_state.h"
+#include "analysis/dist/exchange.h"
 #include "analysis/stats/threshold_band.h"
 #include "analysis/stats/upsample.h"
 #include "analysis/model/model.h"
@@ -65,15 +67,32 @@ class DissectionRun {
   void tally_pass();
   void tally_batch(std::vector<BrodenSample>& batch);
   void load_bands();
+  void add_bands(std::span<const std::uint8_t> data, const std::string& what);
   void settle_thresholds();
+  // Sharded runs, in dissection_shards.cpp.
+  DissectionResult run_sharded();
+  void agree_thresholds();
+  void merge_shards();
+  std::vector<std::vector<float>> shard_maps(const std::vector<std::uint8_t>& wanted);
+  void write_sharded_outputs(const DissectionResult& result);
+  void publish_progress();
+  void wait_for_shards(int phase);
 
   void open_caches(bool create);
   std::span<const float> read_cache(std::size_t li, std::uint64_t first, std::uint64_t count);
   LayerResult layer_result(std::size_t li) const;
   DissectionResult result() const;
-  void write_outputs(const DissectionResult& result, bool report);
+  // The maps of unit `unit` of layer `li` at global image position `position`, for the report.
+  using MapLookup = std::function<std::span<const float>(std::size_t li, int unit, std::uint64_t position)>;
+  void write_outputs(const DissectionResult& result, bool report, const MapLookup& maps = {});
 
-  std::filesystem::path state_dir() const { return options_.out / ".dissect"; }
+  bool sharded() const { return options_.exchange && options_.exchange->ranks() > 1; }
+  int rank() const { return options_.exchange ? options_.exchange->rank() : 0; }
+  std::filesystem::path state_dir() const {
+    if (!sharded()) return options_.out / ".dissect";
+    return options_.out / ".dissect" /
+           ("rank-" + std::to_string(rank()) + "-of-" + std::to_string(options_.exchange->ranks()));
+  }
   std::filesystem::path band_path() const { return state_dir() / "band.bin"; }
   std::filesystem::path cache_path(std::size_t li) const {
     return state_dir() / (layer_dir_name(options_.layers[li]) + ".f32");
@@ -92,6 +111,13 @@ class DissectionRun {
   std::optional<BrodenDataset> images_;
   std::optional<BrodenDataset> labels_;
   std::uint64_t total_ = 0;
+  Shard shard_;  // the images this rank runs: all of them unless sharded
+  // Rank 0 of a sharded run: where each rank's notes say it stands in the current phase.
+  struct RankProgress {
+    int phase = -1;
+    std::uint64_t start = 0, position = 0;
+  };
+  std::vector<RankProgress> ranks_progress_;
   std::vector<std::string> categories_;
   // The knobs in force: the options', else the model sidecar's, else the defaults (resolve_knobs).
   struct Knobs {

@@ -21,16 +21,18 @@ namespace unitscope::analysis::dissect_internal {
 namespace fs = std::filesystem;
 
 void DissectionRun::tally_pass() {
-  progress_.phase = kPhaseTally;
+  // The phase last: a reader that sees it sees the phase's counts.
   progress_.total = total_;
   progress_.resumed_from = state_.position;
   progress_.done = state_.position;
+  publish_progress();
+  progress_.phase = kPhaseTally;
   const auto start = std::chrono::steady_clock::now();
   band_file_ = AppendFile(band_path(), state_.band_bytes);
   load_bands();
   std::vector<BrodenSample> batch;
   labels_->stream(
-      state_.position, total_,
+      shard_.first + state_.position, shard_.end,
       [&](BrodenSample&& sample) {
         if (stopping()) return;
         batch.push_back(std::move(sample));
@@ -42,6 +44,15 @@ void DissectionRun::tally_pass() {
       stop_);
   if (stopping()) throw DissectCancelled();
   if (!batch.empty()) tally_batch(batch);
+  if (sharded()) {
+    // The bands wait in their file for the merge (merge_shards): rank 0 settles every shard's.
+    tally_seconds_ += seconds_since(start);
+    state_.phase = kPhaseReport;
+    save();
+    band_file_ = AppendFile();
+    bands_.clear();
+    return;
+  }
   settle_thresholds();
   tally_seconds_ += seconds_since(start);
   state_.phase = kPhaseReport;
@@ -55,7 +66,10 @@ void DissectionRun::load_bands() {
   bands_.assign(state_.layers.size(), {});
   for (std::size_t li = 0; li < state_.layers.size(); ++li) bands_[li].resize(static_cast<std::size_t>(state_.layers[li].units()));
   if (band_file_.size() == 0) return;
-  const std::vector<std::uint8_t> data = band_file_.read_all();
+  add_bands(band_file_.read_all(), band_path().string());
+}
+
+void DissectionRun::add_bands(std::span<const std::uint8_t> data, const std::string& what) {
   try {
     std::size_t offset = 0;
     while (offset < data.size()) {
@@ -67,8 +81,7 @@ void DissectionRun::load_bands() {
       bands_[li][static_cast<std::size_t>(unit)].append(UnitBand::deserialize(data, offset));
     }
   } catch (const std::runtime_error& e) {
-    throw Error(band_path().string() + " is damaged (" + e.what() + "); delete " + state_dir().string() +
-                " to start over");
+    throw Error(what + " is damaged (" + e.what() + "); delete " + state_dir().string() + " to start over");
   }
 }
 
@@ -156,7 +169,8 @@ void DissectionRun::tally_batch(std::vector<BrodenSample>& batch) {
       for (std::size_t i = 0; i < batch.size(); ++i) {
         tally_units(layer.tally, static_cast<int>(begin), static_cast<int>(end),
                     batch_maps.data() + i * units * map_size, h, w,
-                    *image_axes[i].first, *image_axes[i].second, thr, arranged[i], label_category_, first + i,
+                    *image_axes[i].first, *image_axes[i].second, thr, arranged[i], label_category_,
+                    shard_.first + first + i,
                     scratch, banded);
       }
     });
@@ -181,10 +195,10 @@ void DissectionRun::tally_batch(std::vector<BrodenSample>& batch) {
     Stopwatch watch(timings_.checkpoint);
     save();
   }
-  progress_.done = state_.position;
+  publish_progress();
   count_batch();
   const std::size_t every = static_cast<std::size_t>(std::max(1, options_.partial_every));
-  if (options_.on_partial && (state_.position / batch.size()) % every == 0 && state_.position < total_) {
+  if (options_.on_partial && !sharded() && (state_.position / batch.size()) % every == 0 && state_.position < total_) {
     for (std::size_t li = 0; li < state_.layers.size(); ++li) options_.on_partial(layer_result(li));
   }
 }

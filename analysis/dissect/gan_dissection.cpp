@@ -10,6 +10,7 @@
 #include "analysis/data/error.h"
 #include "analysis/data/fingerprint.h"
 #include "analysis/data/labelled_dataset.h"
+#include "analysis/dist/exchange.h"
 #include "analysis/model/generator_io.h"
 #include "analysis/model/model.h"
 #include "analysis/model/segmenter.h"
@@ -74,16 +75,10 @@ void write_samples(const GanDissectOptions& o, Segmenter& segmenter, LabelledDat
   writer.finish(chunk);
 }
 
-}  // namespace
-
-DissectionResult gan_dissect(const GanDissectOptions& o, DissectProgress& progress,
-                             std::stop_token stop) {
-  if (o.samples == 0) throw Error("gan-dissect needs at least one sample");
-  if (o.dissect.layers.empty()) throw Error("gan-dissect needs at least one layer");
-  if (o.dissect.batch < 1) throw Error("the batch must be at least 1, not " + std::to_string(o.dissect.batch));
-  set_threads(o.dissect.threads);
+// The generator's samples and their labels in `dir`, made or resumed.
+void write_labelled_samples(const GanDissectOptions& o, const fs::path& dir, DissectProgress& progress,
+                            std::stop_token stop) {
   Segmenter segmenter(o.segmenter);
-  const fs::path dir = o.dissect.out / "samples";
   const std::string fingerprint = samples_fingerprint(o, segmenter);
   std::string existing;
   std::error_code ec;
@@ -101,6 +96,21 @@ DissectionResult gan_dissect(const GanDissectOptions& o, DissectProgress& progre
   fs::create_directories(o.dissect.out, ec);
   LabelledDatasetWriter writer(dir, segmenter.vocabulary(), fingerprint, "samples");
   if (!writer.complete()) write_samples(o, segmenter, writer, progress, stop);
+}
+
+}  // namespace
+
+DissectionResult gan_dissect(const GanDissectOptions& o, DissectProgress& progress,
+                             std::stop_token stop) {
+  if (o.samples == 0) throw Error("gan-dissect needs at least one sample");
+  if (o.dissect.layers.empty()) throw Error("gan-dissect needs at least one layer");
+  if (o.dissect.batch < 1) throw Error("the batch must be at least 1, not " + std::to_string(o.dissect.batch));
+  set_threads(o.dissect.threads);
+  const fs::path dir = o.dissect.out / "samples";
+  // Sharded: rank 0 writes the samples once for every rank while the others wait.
+  Exchange* exchange = o.dissect.exchange;
+  if (!exchange || exchange->rank() == 0) write_labelled_samples(o, dir, progress, stop);
+  if (exchange) exchange->barrier();
   DissectOptions d = o.dissect;
   d.dataset = dir;
   d.latent_seed = o.seed;

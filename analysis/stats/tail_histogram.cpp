@@ -249,3 +249,49 @@ double QuantileRefiner::quantile() {
 }
 
 }  // namespace unitscope::analysis
+
+namespace unitscope::analysis {
+
+void QuantileRefiner::merge(const QuantileRefiner& other) {
+  seen_ += other.seen_;
+  list_.insert(list_.end(), other.list_.begin(), other.list_.end());
+  sorted_ = false;
+  for (std::size_t i = 0; i < other.per_float_.size() && i < per_float_.size(); ++i) per_float_[i] += other.per_float_[i];
+  if (other.has_hi_ && (!has_hi_ || other.hi_min_ < hi_min_)) {
+    hi_min_ = other.hi_min_;
+    has_hi_ = true;
+  }
+}
+
+void QuantileRefiner::serialize(std::vector<std::uint8_t>& out) const {
+  bytes::put(out, seen_);
+  bytes::put_vector(out, list_);
+  // A full bin's counters are mostly zero (a dead unit's values sit on a few floats): only the others.
+  std::vector<std::uint32_t> counted;
+  for (std::size_t i = 0; i < per_float_.size(); ++i) {
+    if (per_float_[i] != 0) counted.insert(counted.end(), {static_cast<std::uint32_t>(i), per_float_[i]});
+  }
+  bytes::put_vector(out, counted);
+  bytes::put(out, static_cast<std::uint8_t>(has_hi_));
+  bytes::put(out, hi_min_);
+}
+
+QuantileRefiner QuantileRefiner::deserialize(const QuantileBracket& bracket, std::span<const std::uint8_t> data,
+                                             std::size_t& offset) {
+  QuantileRefiner r(bracket);
+  r.seen_ = bytes::get<std::uint64_t>(data, offset, "quantile refiner");
+  r.list_ = bytes::get_vector<float>(data, offset, "quantile refiner");
+  const auto counted = bytes::get_vector<std::uint32_t>(data, offset, "quantile refiner");
+  if (counted.size() % 2 != 0 || (!counted.empty() && r.per_float_.empty())) {
+    throw std::runtime_error("quantile refiner: corrupt data");
+  }
+  for (std::size_t i = 0; i < counted.size(); i += 2) {
+    if (counted[i] >= r.per_float_.size()) throw std::runtime_error("quantile refiner: corrupt data");
+    r.per_float_[counted[i]] = counted[i + 1];
+  }
+  r.has_hi_ = bytes::get<std::uint8_t>(data, offset, "quantile refiner") != 0;
+  r.hi_min_ = bytes::get<float>(data, offset, "quantile refiner");
+  return r;
+}
+
+}  // namespace unitscope::analysis

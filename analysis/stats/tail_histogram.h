@@ -153,6 +153,13 @@ class QuantileRefiner {
   }
   const QuantileBracket& bracket() const { return bracket_; }
   std::size_t bytes() const;
+  // Adds what `other` (of the same bracket) was fed over other values: refiners of disjoint shards
+  // merge to the refiner of their union.
+  void merge(const QuantileRefiner& other);
+  void serialize(std::vector<std::uint8_t>& out) const;
+  // Throws std::runtime_error for truncated or corrupt data.
+  static QuantileRefiner deserialize(const QuantileBracket& bracket, std::span<const std::uint8_t> data,
+                                     std::size_t& offset);
   // Throws std::runtime_error when the values fed do not match the histogram's counts.
   double quantile();
 

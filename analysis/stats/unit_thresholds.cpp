@@ -10,6 +10,8 @@
 #include <stdexcept>
 #include <utility>
 
+#include "analysis/data/byte_io.h"
+#include "analysis/dist/exchange.h"
 #include "analysis/stats/parallel.h"
 #include "analysis/stats/tally_kernels.h"
 #include "analysis/stats/threshold_band.h"
@@ -22,6 +24,35 @@ namespace {
 // A unit's band waits for the tally when it holds at most kBandFew values or 1 / kBandShare of all.
 constexpr std::uint64_t kBandFew = std::uint64_t{1} << 16;
 constexpr std::uint64_t kBandShare = 1024;
+
+bool sharded(const Exchange* exchange) { return exchange && exchange->ranks() > 1; }
+
+// Each rank's statistics of the same units, replaced on every rank by their merge over the ranks
+// (in rank order, so every rank holds the same bytes). T: TailHistogram or QuantileRefiner.
+template <typename T, typename Read>
+void merge_over_ranks(std::vector<T>& mine, Exchange* exchange, Read&& read) {
+  if (!sharded(exchange)) return;
+  std::vector<std::uint8_t> out;
+  for (const T& s : mine) s.serialize(out);
+  const auto all = exchange->all_gather(out);
+  for (std::size_t r = 0; r < all.size(); ++r) {
+    std::size_t offset = 0;
+    for (std::size_t k = 0; k < mine.size(); ++k) {
+      T theirs = read(k, std::span<const std::uint8_t>(all[r]), offset);
+      if (r == 0) {
+        mine[k] = std::move(theirs);
+      } else {
+        mine[k].merge(theirs);
+      }
+    }
+  }
+}
+
+void merge_histograms(std::vector<TailHistogram>& histograms, Exchange* exchange) {
+  merge_over_ranks(histograms, exchange, [](std::size_t, std::span<const std::uint8_t> data, std::size_t& offset) {
+    return TailHistogram::deserialize(data, offset);
+  });
+}
 
 // The cache in reads of `chunk` images: each(first image, count, maps, maxima) for each read; the
 // maxima only `with_maxima`, else null.
@@ -43,7 +74,8 @@ void over_chunks(const LayerState& layer, std::size_t li, std::uint64_t images, 
 // of a grid sample of the (upsampled) values (every 8th pixel of evenly spread images), then, for
 // units where even that was too high, with none. seg_sizes are the grids the maps are read on.
 void recount(LayerState& layer, std::size_t li, std::vector<int> redo, double q,
-             std::span<const std::int32_t> seg_sizes, std::size_t chunk, const CacheReader& read, BilinearAxes& axes) {
+             std::span<const std::int32_t> seg_sizes, std::size_t chunk, const CacheReader& read, BilinearAxes& axes,
+             Exchange* exchange) {
   constexpr std::size_t kSamples = std::size_t{1} << 16;
   const std::uint64_t images = seg_sizes.size() / 2;
   const int h = static_cast<int>(layer.shape[1]), w = static_cast<int>(layer.shape[2]);
@@ -92,6 +124,9 @@ void recount(LayerState& layer, std::size_t li, std::vector<int> redo, double q,
       // The cache holds only values that pass 1 checked.
       feed_histograms(std::span(&histograms[r], 1), map, h, w, *image_axes.first, *image_axes.second);
     });
+    // Each rank sampled its own images for the cutoffs; the merge keeps the highest, and a unit
+    // it leaves without its quantile is counted again with none, as on one rank.
+    merge_histograms(histograms, exchange);
     std::vector<int> again;
     for (std::size_t r = 0; r < redo.size(); ++r) {
       if (histograms[r].bracket(q)) {
@@ -229,8 +264,11 @@ bool observe_batch(LayerState& layer, const ThresholdRule& rule, const float* ma
 
 void choose_thresholds(std::vector<LayerState>& layers, const ThresholdRule& rule,
                        std::span<const std::int32_t> label_sizes, std::size_t chunk, std::size_t memory,
-                       const CacheReader& read, std::size_t band_memory) {
+                       const CacheReader& read, std::size_t band_memory, Exchange* exchange) {
   const double q = rule.level;
+  // Sharded: each rank saw its own images; from here on every rank decides from the same merged
+  // histograms, so they make the same collective calls and settle the same thresholds.
+  for (LayerState& layer : layers) merge_histograms(layer.histograms, exchange);
   // The tally sees upsampled values only: raw quantiles are all settled here.
   if (!rule.upsampled) band_memory = 0;
   const std::uint64_t images = label_sizes.size() / 2;
@@ -242,7 +280,7 @@ void choose_thresholds(std::vector<LayerState>& layers, const ThresholdRule& rul
     for (std::size_t u = 0; u < static_cast<std::size_t>(layer.units()); ++u) {
       if (!layer.histograms[u].bracket(q)) redo.push_back(static_cast<int>(u));
     }
-    if (!redo.empty()) recount(layer, li, redo, q, grids, chunk, read, axes);
+    if (!redo.empty()) recount(layer, li, redo, q, grids, chunk, read, axes, exchange);
   }
   // The histograms say which bin holds each quantile; one more look at the values of those bins
   // gives them exactly. Units go in groups that keep those values within `memory`.
@@ -312,6 +350,9 @@ void choose_thresholds(std::vector<LayerState>& layers, const ThresholdRule& rul
           }
         });
       }, /*with_maxima=*/false);
+      merge_over_ranks(refiners, exchange, [&](std::size_t k, std::span<const std::uint8_t> data, std::size_t& offset) {
+        return QuantileRefiner::deserialize(refiners[k].bracket(), data, offset);
+      });
       for (std::size_t i = 0; i < units.size(); ++i) {
         layers[li].thresholds[static_cast<std::size_t>(units[i])] = refiners[i].quantile();
       }

@@ -12,6 +12,8 @@
 
 namespace unitscope::analysis {
 
+class Exchange;
+
 // Each map's maximum (maps: images x units x map_size, maxima: images x units). False when some
 // value is NaN or infinite (the maxima are then meaningless).
 bool map_maxima(std::span<const float> maps, std::size_t map_size, std::vector<float>& maxima);
@@ -41,8 +43,11 @@ using CacheReader = std::function<std::span<const float>(std::size_t layer, std:
 // images at a time) to look at the values in each unit's quantile bin, with at most about `memory`
 // bytes of such values at once (more reads when over). Units whose cutoff rose above their quantile
 // (later images much weaker than early ones) are first counted again from the cache.
+// Sharded over the ranks of `exchange` (collective): each rank's layers, seg_sizes and cache hold
+// its own images, and every rank ends with the thresholds of all of them, exactly as one rank
+// with every image would choose.
 void choose_thresholds(std::vector<LayerState>& layers, const ThresholdRule& rule,
                        std::span<const std::int32_t> seg_sizes, std::size_t chunk, std::size_t memory,
-                       const CacheReader& read, std::size_t band_memory = 0);
+                       const CacheReader& read, std::size_t band_memory = 0, Exchange* exchange = nullptr);
 
 }  // namespace unitscope::analysis

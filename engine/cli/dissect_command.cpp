@@ -22,6 +22,7 @@
 #include "analysis/data/error.h"
 #include "analysis/model/layer_layout.h"
 #include "analysis/stats/iou_tally.h"
+#include "engine/cli/cluster.h"
 #include "engine/cli/command_runner.h"
 #include "engine/cli/commands.h"
 #include "engine/studio/demo_assets.h"
@@ -121,7 +122,12 @@ void DissectProgressBar::poll() {
   const std::size_t total = progress_.total;
   if (p != phase_) {
     if (tty_ && phase_ >= 0) std::fputc('\n', stderr);
-    if (!tty_ && p >= 1 && p <= 3) std::fprintf(stderr, "dissect: %s pass\n", kPhases[p]);
+    const std::size_t resumed = progress_.resumed_from;
+    if (!tty_ && p >= 1 && p <= 2 && resumed > 0) {
+      std::fprintf(stderr, "dissect: %s pass, resuming after %zu of %zu images\n", kPhases[p], resumed, total);
+    } else if (!tty_ && p >= 1 && p <= 3) {
+      std::fprintf(stderr, "dissect: %s pass\n", kPhases[p]);
+    }
     if (!tty_ && p == 0 && total > 0) std::fprintf(stderr, "dissect: labelling %zu images\n", total);
     phase_ = p;
     phase_start_ = std::chrono::steady_clock::now();
@@ -149,9 +155,10 @@ analysis::DissectionResult run_with_progress(const std::string& command, const D
   analysis::DissectProgress progress;
   DissectProgressBar bar(progress);
   analysis::DissectionResult result;
+  // Sharded, rank 0 shows the progress of every rank (the analyses sum it there).
   run_command(
       command, OnInterrupt::kResumes,
-      [&](std::stop_token stop) { result = job(progress, stop); }, bar.hooks());
+      [&](std::stop_token stop) { result = job(progress, stop); }, lead_rank() ? bar.hooks() : ProgressHooks{});
   return result;
 }
 
@@ -223,6 +230,7 @@ analysis::DissectOptions dissect_options(const DissectRunOptions& o, const std::
   analysis::DissectOptions options;
   options.model = o.model.spec();
   options.threads = o.model.threads;
+  if (cluster() && options.threads == 0) options.threads = cluster_threads();
   options.layers = split_list(layers);
   options.out = o.out;
   options.convention = analysis::parse_convention(o.convention);
@@ -230,6 +238,7 @@ analysis::DissectOptions dissect_options(const DissectRunOptions& o, const std::
   options.topk = o.topk;
   options.report_images = o.report_images;
   options.keep_cache = o.keep_cache;
+  options.exchange = cluster();
   options.write_report = !o.no_report;
   options.knobs.quantile = o.quantile;
   options.knobs.iou_threshold = o.iou_threshold;
@@ -284,13 +293,17 @@ void run(const DissectCommandOptions& o) {
     if (options) options->dataset = labels.out;
   }
   const auto result = run_with_progress("dissect", [&](analysis::DissectProgress& progress, std::stop_token stop) {
-    if (!o.segmenter.empty()) {
+    // Sharded, rank 0 labels the images once for every rank while the others wait.
+    if (!o.segmenter.empty() && lead_rank()) {
       const auto l = analysis::label_images(labels, progress, stop);
       std::fprintf(stderr, "dissect: %zu images labelled by %s in %s%s\n", l.images, o.segmenter.c_str(),
                    labels.out.string().c_str(), l.reused ? " (already there)" : "");
     }
+    if (!o.segmenter.empty()) cluster_barrier();
     return options ? analysis::dissect(*options, progress, stop) : analysis::DissectionResult{};
   });
+  print_exchange_totals("dissect");
+  if (!lead_rank()) return;
   if (options) {
     print_summary(result, o.run.out, o.run.no_report);
   } else {
@@ -308,7 +321,9 @@ void run_gan(const GanDissectCommandOptions& o) {
   const DissectJob job = [&](analysis::DissectProgress& progress, std::stop_token stop) {
     return analysis::gan_dissect(options, progress, stop);
   };
-  print_summary(run_with_progress("gan-dissect", job), o.run.out, o.run.no_report);
+  const auto result = run_with_progress("gan-dissect", job);
+  print_exchange_totals("gan-dissect");
+  if (lead_rank()) print_summary(result, o.run.out, o.run.no_report);
 }
 
 // --model and the options of DissectRunOptions; `what` names the images ("images", "samples").

@@ -518,3 +518,49 @@ TEST_CASE("a quantile knob moves the level of the thresholds") {
   CHECK(threshold_rule(Convention::kNetDissectLite, 0.01).level == doctest::Approx(0.99).epsilon(1e-15));
   CHECK(threshold_rule(Convention::kPnas, 0.005).upsampled);
 }
+
+TEST_CASE("quantile refiners of disjoint shards, sent as bytes and merged, give the quantile of their union") {
+  std::mt19937 rng(7);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  // A spread unit (its bin kept as a list) and a mostly-dead one (70000 zeros: counters per float,
+  // both signs of zero among them).
+  for (const bool dead : {false, true}) {
+    std::vector<float> values;
+    for (int i = 0; i < 90000; ++i) {
+      float v = normal(rng);
+      if (dead) v = i < 70000 ? (i % 3 == 0 ? -0.0f : 0.0f) : std::abs(v) * 0.001f;
+      values.push_back(v);
+    }
+    const double q = dead ? 0.5 : 0.99;
+    TailHistogram histogram;
+    for (const float v : values) histogram.add(v);
+    const QuantileBracket bracket = *histogram.bracket(q);
+    QuantileRefiner whole(bracket);
+    for (const float v : values) whole.add(v);
+    const double expected = whole.quantile();
+    std::vector<float> sorted(values);
+    std::sort(sorted.begin(), sorted.end());
+    const double position = q * static_cast<double>(sorted.size() - 1);
+    const auto lo = static_cast<std::size_t>(std::floor(position));
+    const double t = position - static_cast<double>(lo);
+    CHECK(expected == static_cast<double>(sorted[lo]) * (1.0 - t) + static_cast<double>(sorted[lo + 1]) * t);
+
+    // Three uneven shards, each through its bytes, merged in order.
+    const std::size_t cuts[] = {0, 1000, 61000, values.size()};
+    std::vector<QuantileRefiner> shards;
+    for (int s = 0; s < 3; ++s) {
+      QuantileRefiner r(bracket);
+      for (std::size_t i = cuts[s]; i < cuts[s + 1]; ++i) r.add(values[i]);
+      std::vector<std::uint8_t> bytes;
+      r.serialize(bytes);
+      std::size_t offset = 0;
+      shards.push_back(QuantileRefiner::deserialize(bracket, bytes, offset));
+      CHECK(offset == bytes.size());
+    }
+    shards[0].merge(shards[1]);
+    shards[0].merge(shards[2]);
+    CHECK(shards[0].quantile() == expected);
+    // A shard alone has not seen the bin's values: refused, not a wrong quantile.
+    CHECK_THROWS_AS(shards[1].quantile(), std::runtime_error);
+  }
+}
