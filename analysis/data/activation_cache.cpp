@@ -84,7 +84,12 @@ void ActivationCache::append(const void* data, std::size_t bytes) {
 }
 
 std::span<const float> ActivationCache::floats(std::uint64_t first, std::uint64_t count) {
-  const std::uint64_t end = (first + count) * sizeof(float);
+  const std::span<const std::uint8_t> b = bytes(first * sizeof(float), count * sizeof(float));
+  return {reinterpret_cast<const float*>(b.data()), static_cast<std::size_t>(count)};
+}
+
+std::span<const std::uint8_t> ActivationCache::bytes(std::uint64_t first, std::uint64_t count) {
+  const std::uint64_t end = first + count;
   if (end > size_) {
     throw Error("the activation cache " + path_.string() + " is shorter than its checkpoint (" +
                 std::to_string(size_) + " of " + std::to_string(end) + " bytes)");
@@ -98,7 +103,7 @@ std::span<const float> ActivationCache::floats(std::uint64_t first, std::uint64_
     map_ = m;
     mapped_ = static_cast<std::size_t>(size_);
   }
-  return {static_cast<const float*>(map_) + first, static_cast<std::size_t>(count)};
+  return {static_cast<const std::uint8_t*>(map_) + first, static_cast<std::size_t>(count)};
 }
 
 }  // namespace unitscope::analysis

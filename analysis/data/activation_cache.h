@@ -1,5 +1,5 @@
-// Dissection's activation cache: one float32 file per layer, appended batch by batch in the forward
-// pass and read back through a memory map (no copies) by the threshold, tally and report steps.
+// Dissection's activation cache: one file per layer (float32 or half values), appended batch by
+// batch in the forward pass and read back through a memory map by the threshold, tally and report steps.
 #pragma once
 
 #include <cstddef>
@@ -28,6 +28,8 @@ class ActivationCache {
   // `count` floats from float `first` on, valid until the cache is next changed, read or closed.
   // Throws when the file is shorter.
   std::span<const float> floats(std::uint64_t first, std::uint64_t count);
+  // `count` bytes from byte `first` on (a half-precision cache's values); as floats().
+  std::span<const std::uint8_t> bytes(std::uint64_t first, std::uint64_t count);
   void close();
 
   std::uint64_t size() const { return size_; }

@@ -168,6 +168,7 @@ void DissectionRun::load_or_start() {
                   " to start over");
     }
     state_ = std::move(s);
+    resume_cache();
     if (state_.phase < kPhaseDone) open_caches(/*create=*/false);
     // Activations past the checkpoint belong to a batch that was lost; drop them.
     if (state_.phase <= kPhaseForward) {
@@ -179,12 +180,15 @@ void DissectionRun::load_or_start() {
   state_.fingerprint = fingerprint;
   state_.phase = kPhaseForward;
   state_.layers.resize(options_.layers.size());
+  plan_cache();
   open_caches(/*create=*/true);
   save();
 }
 
 void DissectionRun::open_caches(bool create) {
   caches_.clear();
+  half_window_.clear();
+  if (state_.storage == kStoreNone) return;
   for (std::size_t li = 0; li < options_.layers.size(); ++li) caches_.emplace_back(cache_path(li), create);
 }
 
@@ -262,6 +266,8 @@ void DissectionRun::forward_batch(std::vector<BrodenSample>& batch) {
                                     options_.layout_of(options_.layers[li]), options_.layers[li] + " of " + model_->name());
     at::Tensor class_token;
     acts = to_unit_maps(tap, grid, &class_token);
+    // An fp16 run takes every statistic on the values its cache can give back.
+    if (state_.half_values) acts = acts.to(at::kHalf).to(at::kFloat).contiguous();
     LayerState& layer = state_.layers[li];
     const std::vector<std::int64_t> shape{acts.size(1), acts.size(2), acts.size(3)};
     if (layer.shape.empty()) {
@@ -278,9 +284,7 @@ void DissectionRun::forward_batch(std::vector<BrodenSample>& batch) {
   // The cache writes run beside the statistics: a write held up by the disk leaves the cores to them.
   // (The future's destructor waits for the writes if the statistics throw.) A batch with NaN or Inf
   // activations is written too, past what the checkpoint vouches for.
-  auto writes = std::async(std::launch::async, [&] {
-    for (std::size_t li = 0; li < layer_acts.size(); ++li) caches_[li].append(layer_acts[li].data_ptr(), layer_acts[li].nbytes());
-  });
+  auto writes = std::async(std::launch::async, [&] { append_cache(layer_acts); });
   for (std::size_t li = 0; li < options_.layers.size(); ++li) {
     bool finite = true;
     {
@@ -303,9 +307,6 @@ void DissectionRun::forward_batch(std::vector<BrodenSample>& batch) {
     Stopwatch watch(timings_.cache);
     writes.get();
   }
-  for (std::size_t li = 0; li < options_.layers.size(); ++li) {
-    state_.layers[li].cache_bytes += static_cast<std::uint64_t>(layer_acts[li].nbytes());
-  }
   for (const auto& s : batch) {
     state_.rows.push_back(s.row);
     state_.paths.push_back(s.image);
@@ -318,15 +319,6 @@ void DissectionRun::forward_batch(std::vector<BrodenSample>& batch) {
   }
   publish_progress();
   count_batch();
-}
-
-std::span<const float> DissectionRun::read_cache(std::size_t li, std::uint64_t first, std::uint64_t count) {
-  const std::uint64_t floats = state_.layers[li].image_bytes() / sizeof(float);
-  if ((first + count) * floats * sizeof(float) > caches_[li].size()) {
-    throw Error("the activation cache " + cache_path(li).string() +
-                " is shorter than its checkpoint; delete " + state_dir().string() + " to start over");
-  }
-  return caches_[li].floats(first * floats, count * floats);
 }
 
 void DissectionRun::choose_thresholds() {
@@ -393,6 +385,7 @@ DissectionResult DissectionRun::result() const {
   r.tally_seconds = tally_seconds_;
   r.model_seconds = model_seconds_;
   r.timings = timings_;
+  r.cache = state_.storage == kStoreFp16 ? CacheMode::kFp16 : state_.storage == kStoreNone ? CacheMode::kNone : CacheMode::kFp32;
   for (std::size_t li = 0; li < state_.layers.size(); ++li) r.layers.push_back(layer_result(li));
   return r;
 }
@@ -433,18 +426,27 @@ void DissectionRun::write_outputs(const DissectionResult& r, bool report, const 
     }
     return small.emplace(position, std::move(shrunk)).first->second;
   };
+  // The maps the report draws; from this process's own images unless the caller has them.
+  std::map<MapKey, std::vector<float>> own;
+  if (!maps) {
+    std::vector<MapKey> wanted;
+    for (std::size_t li = 0; li < r.layers.size(); ++li) {
+      for (const UnitResult& u : r.layers[li].units) {
+        const std::size_t n = std::min<std::size_t>(u.top.size(), static_cast<std::size_t>(options_.report_images));
+        for (std::size_t t = 0; t < n; ++t) wanted.emplace_back(li, u.unit, u.top[t].position);
+      }
+    }
+    own = unit_maps(wanted);
+  }
   std::vector<std::vector<std::vector<ReportThumbnail>>> thumbs(r.layers.size());
   for (std::size_t li = 0; li < r.layers.size(); ++li) {
     const LayerState& layer = state_.layers[li];
-    const auto map_size = static_cast<std::size_t>(layer.map_size());
-    const auto image_floats = static_cast<std::uint64_t>(layer.image_bytes() / sizeof(float));
     thumbs[li].resize(r.layers[li].units.size());
     for (const UnitResult& u : r.layers[li].units) {
       const std::size_t n = std::min<std::size_t>(u.top.size(), static_cast<std::size_t>(options_.report_images));
       for (std::size_t t = 0; t < n; ++t) {
         const std::span<const float> map =
-            maps ? maps(li, u.unit, u.top[t].position)
-                 : caches_[li].floats(u.top[t].position * image_floats + static_cast<std::uint64_t>(u.unit) * map_size, map_size);
+            maps ? maps(li, u.unit, u.top[t].position) : std::span<const float>(own.at({li, u.unit, u.top[t].position}));
         thumbnail_source(u.top[t].position);
         thumbs[li][static_cast<std::size_t>(u.unit)].push_back(
             {u.top[t].position, mask_layer(map, static_cast<int>(layer.shape[1]),
@@ -482,7 +484,7 @@ DissectionResult DissectionRun::run() {
     save();
   } else {
     // Done before: the tables are rewritten (identically); report.html needs the cache, if kept.
-    const bool kept = fs::exists(cache_path(0));
+    const bool kept = state_.storage == kStoreNone || fs::exists(cache_path(0));
     if (kept && options_.write_report) open_caches(/*create=*/false);
     write_outputs(r, options_.write_report && kept);
   }

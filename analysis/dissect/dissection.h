@@ -22,6 +22,15 @@ namespace unitscope::analysis {
 class Exchange;
 struct LayerResult;
 
+// How pass 1 keeps the activations that the thresholds, the tally and the report read again.
+// fp32: exact. fp16: half the disk; every statistic is then taken on the values rounded to half
+// precision, so results differ a little from fp32's (README). none: no disk; whatever reads the
+// activations runs the model again (about twice the model time), with results identical to fp32's.
+// auto: the first of fp32, fp16 and none whose estimate fits the disk budget.
+enum class CacheMode { kAuto, kFp32, kFp16, kNone };
+const char* cache_mode_name(CacheMode mode);  // "auto", "fp32", "fp16", "none"
+CacheMode parse_cache_mode(const std::string& text);  // throws Error for anything else
+
 struct DissectOptions {
   ModelSpec model;
   std::vector<std::string> layers;
@@ -44,6 +53,10 @@ struct DissectOptions {
   int report_images = 4;           // of those, how many report.html draws per unit
   std::size_t limit = 0;           // dissect only the first `limit` images (0: all)
   bool keep_cache = false;         // keep DIR/.dissect/*.f32 (the activation cache) after success
+  CacheMode cache = CacheMode::kAuto;  // a resumed run keeps its mode, or switches to none
+  std::uint64_t disk_budget = 0;   // bytes the cache may take (auto); 0: half the free space under `out`
+  // One-line notes for the user, such as the cache's estimate and the mode chosen. Must not throw.
+  std::function<void(const std::string&)> on_note;
   bool write_report = true;
   // Set for a generator: the dataset's row r is the image of latent sample r of this seed
   // (sample_latents), and the model runs on that latent instead of the image.
@@ -133,6 +146,7 @@ struct DissectionResult {
   double tally_seconds = 0.0;            // this run's pass 2
   double model_seconds = 0.0;            // of pass 1, inside the model's forward calls
   DissectTimings timings;
+  CacheMode cache = CacheMode::kFp32;    // how this run (this rank) kept its activations
 };
 
 // Thrown (after the checkpoint is written) when the stop token fires; re-running resumes.

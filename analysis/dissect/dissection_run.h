@@ -2,8 +2,12 @@
 // and dissection_tally.cpp (pass 2) share. Not for use outside those two files.
 #pragma once
 
+#include <ATen/core/Tensor.h>
+
 #include <chrono>
 #include <functional>
+#include <map>
+#include <tuple>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -79,7 +83,16 @@ class DissectionRun {
   void wait_for_shards(int phase);
 
   void open_caches(bool create);
+  // In dissection_cache.cpp: the cache's mode, and reading activations back in any mode.
+  void plan_cache();
+  void resume_cache();
+  void append_cache(const std::vector<at::Tensor>& layer_acts);
+  std::vector<at::Tensor> maps_of(std::span<const std::uint64_t> positions);
+  // Images [first, first + count) of this rank's shard, layer li, valid until the next call.
   std::span<const float> read_cache(std::size_t li, std::uint64_t first, std::uint64_t count);
+  // The maps the report draws, (li, unit, global position) -> map, from this rank's images.
+  using MapKey = std::tuple<std::size_t, int, std::uint64_t>;
+  std::map<MapKey, std::vector<float>> unit_maps(const std::vector<MapKey>& wanted);
   LayerResult layer_result(std::size_t li) const;
   DissectionResult result() const;
   // The maps of unit `unit` of layer `li` at global image position `position`, for the report.
@@ -94,9 +107,7 @@ class DissectionRun {
            ("rank-" + std::to_string(rank()) + "-of-" + std::to_string(options_.exchange->ranks()));
   }
   std::filesystem::path band_path() const { return state_dir() / "band.bin"; }
-  std::filesystem::path cache_path(std::size_t li) const {
-    return state_dir() / (layer_dir_name(options_.layers[li]) + ".f32");
-  }
+  std::filesystem::path cache_path(std::size_t li) const;
   bool stopping() const { return stop_.stop_requested() || simulated_stop_; }
   void count_batch() {
     ++batches_;
@@ -134,6 +145,10 @@ class DissectionRun {
   double model_seconds_ = 0.0;
   DissectTimings timings_;
   std::vector<ActivationCache> caches_;  // per layer, open until the report is written
+  std::vector<std::vector<float>> half_scratch_;  // per layer: an fp16 cache's values as floats
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> half_window_;  // per layer: which (first, count) that holds
+  std::vector<at::Tensor> window_;  // --cache none: the maps of the images last run again
+  std::uint64_t window_first_ = 0, window_count_ = 0;
   BilinearAxes axes_;  // the tally's
   AppendFile band_file_;  // the tally's band pixels, batch by batch (threshold_band.h)
   std::vector<std::vector<UnitBand>> bands_;        // per layer and unit: so far

@@ -206,20 +206,19 @@ void DissectionRun::merge_shards() {
 
 // Rank 0 asks for the maps its report draws (broadcast); each rank answers with those in its shard.
 std::vector<std::vector<float>> DissectionRun::shard_maps(const std::vector<std::uint8_t>& wanted) {
-  std::vector<std::uint8_t> answer;
+  std::vector<MapKey> mine;
   std::size_t o = 0;
   while (o < wanted.size()) {
     const auto li = bytes::get<std::uint32_t>(wanted, o, "map request");
     const auto unit = bytes::get<std::int32_t>(wanted, o, "map request");
     const auto position = bytes::get<std::uint64_t>(wanted, o, "map request");
-    if (position < shard_.first || position >= shard_.end) continue;
-    const LayerState& layer = state_.layers[li];
-    const auto map_size = static_cast<std::size_t>(layer.map_size());
-    const std::span<const float> map =
-        caches_[li].floats((position - shard_.first) * (layer.image_bytes() / sizeof(float)) +
-                               static_cast<std::uint64_t>(unit) * map_size,
-                           map_size);
-    bytes::put_bytes(answer, map.data(), map.size_bytes());
+    if (position >= shard_.first && position < shard_.end) mine.emplace_back(li, unit, position);
+  }
+  const auto found = unit_maps(mine);
+  std::vector<std::uint8_t> answer;
+  for (const MapKey& key : mine) {
+    const std::vector<float>& map = found.at(key);
+    bytes::put_bytes(answer, map.data(), map.size() * sizeof(float));
   }
   std::vector<std::vector<float>> maps;
   for (const auto& bytes : options_.exchange->gather(answer)) {

@@ -9,7 +9,7 @@
 namespace unitscope::analysis {
 
 namespace {
-constexpr std::uint32_t kCheckpointMagic = 0x44534b35;  // "DSK5"
+constexpr std::uint32_t kCheckpointMagic = 0x44534b36;  // "DSK6"
 }  // namespace
 
 std::vector<std::uint8_t> serialize_state(const State& s) {
@@ -23,6 +23,8 @@ std::vector<std::uint8_t> serialize_state(const State& s) {
   for (const auto& p : s.paths) bytes::put_string(out, p);
   bytes::put_vector(out, s.seg_sizes);
   bytes::put(out, s.band_bytes);
+  bytes::put(out, s.storage);
+  bytes::put(out, static_cast<std::uint8_t>(s.half_values));
   bytes::put(out, static_cast<std::uint64_t>(s.layers.size()));
   for (const LayerState& l : s.layers) {
     bytes::put_vector(out, l.shape);
@@ -43,7 +45,9 @@ std::vector<std::uint8_t> serialize_state(const State& s) {
 State deserialize_state(std::span<const std::uint8_t> data) {
   const char* what = "checkpoint";
   std::size_t o = 0;
-  if (bytes::get<std::uint32_t>(data, o, what) != kCheckpointMagic) throw std::runtime_error("bad magic");
+  const auto magic = bytes::get<std::uint32_t>(data, o, what);
+  if (magic == 0x44534b35) throw std::runtime_error("it is an older unitscope's");
+  if (magic != kCheckpointMagic) throw std::runtime_error("bad magic");
   State s;
   s.fingerprint = bytes::get_string(data, o, what);
   s.phase = bytes::get<int>(data, o, what);
@@ -55,6 +59,9 @@ State deserialize_state(std::span<const std::uint8_t> data) {
   s.seg_sizes = bytes::get_vector<std::int32_t>(data, o, what);
   if (s.seg_sizes.size() != 2 * s.rows.size()) throw std::runtime_error("corrupt");
   s.band_bytes = bytes::get<std::uint64_t>(data, o, what);
+  s.storage = bytes::get<std::uint8_t>(data, o, what);
+  if (s.storage > kStoreNone) throw std::runtime_error("corrupt");
+  s.half_values = bytes::get<std::uint8_t>(data, o, what) != 0;
   const auto layers = bytes::get<std::uint64_t>(data, o, what);
   if (layers > 4096) throw std::runtime_error("corrupt");
   s.layers.resize(layers);

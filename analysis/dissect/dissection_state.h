@@ -38,6 +38,9 @@ struct LayerState {
   }
 };
 
+// How a run keeps its activations (CacheMode, as decided for it).
+enum CacheStorage : std::uint8_t { kStoreFp32 = 0, kStoreFp16 = 1, kStoreNone = 2 };
+
 // Everything a resumed run needs; written whole after every batch.
 struct State {
   std::string fingerprint;
@@ -47,6 +50,8 @@ struct State {
   std::vector<std::string> paths;
   std::vector<std::int32_t> seg_sizes;  // sh, sw of each finished image
   std::uint64_t band_bytes = 0;         // the tally's band file, as far as this state vouches for it
+  std::uint8_t storage = kStoreFp32;    // CacheStorage
+  bool half_values = false;             // every statistic is of the values rounded to half precision
   std::vector<LayerState> layers;
 };
 

@@ -42,6 +42,8 @@ struct DissectRunOptions {
   int topk = 8;
   int report_images = 4;
   bool keep_cache = false;
+  std::string cache = "auto";
+  std::string disk_budget;  // "" (half the free space), bytes, or with K, M, G or T
   bool no_report = false;
   // Unset: the model sidecar's "dissect" knobs, else the defaults.
   std::optional<double> quantile;
@@ -215,6 +217,29 @@ void print_summary(const analysis::DissectionResult& result, const std::string& 
               no_report ? "" : ", report.html");
 }
 
+// "20G", "512M", "1500000": bytes; "" is 0.
+std::uint64_t parse_size(const std::string& text, const char* option) {
+  if (text.empty()) return 0;
+  std::size_t used = 0;
+  double value = 0.0;
+  try {
+    value = std::stod(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  const std::string unit = text.substr(used);
+  double scale = 0.0;
+  if (unit.empty() || unit == "B") scale = 1.0;
+  if (unit == "K" || unit == "KB") scale = 1e3;
+  if (unit == "M" || unit == "MB") scale = 1e6;
+  if (unit == "G" || unit == "GB") scale = 1e9;
+  if (unit == "T" || unit == "TB") scale = 1e12;
+  if (used == 0 || scale == 0.0 || !(value > 0.0) || value * scale > 1e18) {
+    throw analysis::Error(std::string(option) + " " + text + " is no size: give bytes, or a number with K, M, G or T (e.g. 20G)");
+  }
+  return static_cast<std::uint64_t>(value * scale);
+}
+
 // The shared options as DissectOptions; with no --layers, the demo model's layer (any other
 // model must name its layers).
 analysis::DissectOptions dissect_options(const DissectRunOptions& o, const std::string& command,
@@ -238,6 +263,9 @@ analysis::DissectOptions dissect_options(const DissectRunOptions& o, const std::
   options.topk = o.topk;
   options.report_images = o.report_images;
   options.keep_cache = o.keep_cache;
+  options.cache = analysis::parse_cache_mode(o.cache);
+  options.disk_budget = parse_size(o.disk_budget, "--disk-budget");
+  if (lead_rank()) options.on_note = [](const std::string& note) { std::fprintf(stderr, "%s\n", note.c_str()); };
   options.exchange = cluster();
   options.write_report = !o.no_report;
   options.knobs.quantile = o.quantile;
@@ -356,7 +384,14 @@ void add_run_options(CLI::App& cmd, DissectRunOptions& o, const std::string& dem
   cmd.add_option("--report-images", o.report_images, "Exemplars drawn per unit in report.html")
       ->capture_default_str();
   cmd.add_flag("--keep-cache", o.keep_cache,
-               "Keep the float32 activation cache in OUT/.dissect after success");
+               "Keep the activation cache in OUT/.dissect after success");
+  cmd.add_option("--cache", o.cache,
+                 "How pass 1 keeps the activations: fp32 (exact), fp16 (half the disk, values rounded to half "
+                 "precision), none (no disk: the model runs again where they are read; results identical to fp32), "
+                 "or auto: the first that fits --disk-budget, after printing the estimate")
+      ->capture_default_str();
+  cmd.add_option("--disk-budget", o.disk_budget,
+                 "Disk the activation cache may take with --cache auto, e.g. 20G (default: half the free space under --out)");
   cmd.add_flag("--no-report", o.no_report, "Skip report.html");
   cmd.footer(
       "Interrupt with Ctrl-C at any time: the same command resumes from the last finished batch "
