@@ -16,6 +16,11 @@
 // least that work on them alone can reach), and t_* (DissectTimings: where the time beyond the
 // model goes). Each benchmark repeats UNITSCOPE_BENCH_REPEATS times (default 3) and reports the
 // median and spread of every counter: these machines are noisy.
+// sharded_resnet18 (MPI builds) runs the unitscope command itself on ResNet-18 (layer3 and layer4 at
+// 224 x 224): as one process at 2 threads, one rank at 1 thread and 2 ranks (mpirun) at 1 thread
+// each, side by side in one iteration, with ratios to the first; then each layer alone on 2 ranks,
+// for the bytes each rank sent and received per layer (what N machines' network would carry), and
+// whether the 2-rank tables were byte-identical to one process's.
 // UNITSCOPE_BENCH_IMAGES (default 128) sets the image count; UNITSCOPE_BENCH_CONVENTION picks the
 // convention (default pnas); the SceneWorld dataset is written once under the temp directory.
 #include <ATen/ATen.h>
@@ -23,8 +28,13 @@
 #include <c10/core/InferenceMode.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <regex>
+#include <sstream>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -180,7 +190,84 @@ void dissect_vs_forward(benchmark::State& state, const std::string& name, int si
   fs::remove_all(out);
 }
 
+#ifdef UNITSCOPE_BINARY
+struct CommandRun {
+  double seconds = 0.0;
+  std::string output;
+};
+
+// Runs a shell command, timing it; throws when it fails.
+CommandRun run_timed(const std::string& command) {
+  CommandRun r;
+  const auto start = std::chrono::steady_clock::now();
+  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
+  if (!pipe) throw std::runtime_error("cannot run " + command);
+  std::array<char, 4096> buffer{};
+  std::size_t n = 0;
+  while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) r.output.append(buffer.data(), n);
+  const int status = ::pclose(pipe);
+  r.seconds = seconds_since(start);
+  if (status != 0) throw std::runtime_error(command + " failed:\n" + r.output);
+  return r;
+}
+
+std::string read_text(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+void sharded_resnet18(benchmark::State& state) {
+  const fs::path data = dataset(224);
+  const fs::path out = fs::temp_directory_path() / "unitscope_bench_sharded";
+  const std::string mpirun = "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 mpirun --oversubscribe --bind-to none -n ";
+  const std::string base = std::string(UNITSCOPE_BINARY) + " dissect --model builtin:resnet18 --dataset " + data.string() +
+                           " --no-report --batch 16 --cache fp32";
+  const std::regex traffic("rank ([0-9]+) of [0-9]+ sent ([0-9.]+) MB and received ([0-9.]+) MB");
+  for (auto _ : state) {
+    fs::remove_all(out);
+    const std::string layers = " --layers layer3,layer4";
+    const CommandRun one = run_timed(base + layers + " --threads 2 --out " + (out / "one").string());
+    const CommandRun rank = run_timed(mpirun + "1 " + base + layers + " --threads 1 --out " + (out / "rank").string());
+    const CommandRun ranks = run_timed(mpirun + "2 " + base + layers + " --threads 1 --out " + (out / "ranks").string());
+    state.SetIterationTime(one.seconds);
+    state.counters["one_process_2_threads_s"] = one.seconds;
+    state.counters["one_rank_1_thread_s"] = rank.seconds;
+    state.counters["two_ranks_1_thread_s"] = ranks.seconds;
+    state.counters["ratio_two_ranks"] = ranks.seconds / one.seconds;
+    state.counters["ratio_one_rank"] = rank.seconds / one.seconds;
+    bool identical = true;
+    for (const char* layer : {"layer3", "layer4"}) {
+      for (const char* file : {"tally.csv", "dissection.json"}) {
+        identical = identical && read_text(out / "one" / layer / file) == read_text(out / "ranks" / layer / file);
+      }
+    }
+    state.counters["identical"] = identical ? 1.0 : 0.0;
+    for (const char* layer : {"layer3", "layer4"}) {
+      const CommandRun alone =
+          run_timed(mpirun + "2 " + base + " --layers " + layer + " --threads 1 --out " + (out / layer).string());
+      for (std::sregex_iterator m(alone.output.begin(), alone.output.end(), traffic), end; m != end; ++m) {
+        const std::string prefix = std::string(layer) + "_rank" + (*m)[1].str();
+        state.counters[prefix + "_sent_MB"] = std::stod((*m)[2].str());
+        state.counters[prefix + "_received_MB"] = std::stod((*m)[3].str());
+      }
+    }
+  }
+  fs::remove_all(out);
+}
+#endif
+
 }  // namespace
+
+#ifdef UNITSCOPE_BINARY
+BENCHMARK(sharded_resnet18)
+    ->Iterations(1)
+    ->Repetitions(repeats())
+    ->ReportAggregatesOnly(true)
+    ->UseManualTime()
+    ->Unit(benchmark::kSecond);
+#endif
 
 BENCHMARK_CAPTURE(dissect_vs_forward, demo_classifier,
                   std::string(UNITSCOPE_SOURCE_DIR) + "/assets/models/classifier.pt", 128,

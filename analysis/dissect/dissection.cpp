@@ -346,7 +346,7 @@ LayerResult DissectionRun::layer_result(std::size_t li) const {
   lr.shape = layer.shape;
   lr.tally = layer.tally;
   for (std::size_t u = 0; u < layer.class_sum.size(); ++u) {
-    lr.class_token_mean.push_back(layer.class_sum[u] / static_cast<double>(std::max<std::uint64_t>(1, layer.class_images)));
+    lr.class_token_mean.push_back(layer.class_sum[u].value() / static_cast<double>(std::max<std::uint64_t>(1, layer.class_images)));
     lr.class_token_max.push_back(layer.class_max[u]);
   }
   const auto scores = score_units(layer.tally, label_category_, options_.convention);

@@ -70,9 +70,8 @@ class DissectionRun {
   // Pass 2, in dissection_tally.cpp.
   void tally_pass();
   void tally_batch(std::vector<BrodenSample>& batch);
-  void load_bands();
-  void add_bands(std::span<const std::uint8_t> data, const std::string& what);
-  void settle_thresholds();
+  // Settles the units the tally kept bands for, from the band records in `path`'s first `size` bytes.
+  void settle_thresholds(const std::filesystem::path& path, std::uint64_t size);
   // Sharded runs, in dissection_shards.cpp.
   DissectionResult run_sharded();
   void agree_thresholds();
@@ -151,7 +150,6 @@ class DissectionRun {
   std::uint64_t window_first_ = 0, window_count_ = 0;
   BilinearAxes axes_;  // the tally's
   AppendFile band_file_;  // the tally's band pixels, batch by batch (threshold_band.h)
-  std::vector<std::vector<UnitBand>> bands_;        // per layer and unit: so far
   std::vector<std::vector<UnitBand>> batch_bands_;  // per layer and unit: one batch's; reused
   std::size_t batches_ = 0;
   bool simulated_stop_ = false;

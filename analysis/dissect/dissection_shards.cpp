@@ -157,7 +157,11 @@ void DissectionRun::merge_shards() {
   bytes::put_vector(out, state_.seg_sizes);
   for (const LayerState& layer : state_.layers) {
     layer.tally.serialize(out);
-    bytes::put_vector(out, layer.class_sum);
+    bytes::put(out, static_cast<std::uint64_t>(layer.class_sum.size()));
+    for (const ExactSum& s : layer.class_sum) {
+      bytes::put(out, s.low());
+      bytes::put(out, s.high());
+    }
     bytes::put_vector(out, layer.class_max);
     bytes::put(out, layer.class_images);
   }
@@ -165,8 +169,10 @@ void DissectionRun::merge_shards() {
                                                  : std::vector<std::uint8_t>{});
   const auto all = options_.exchange->gather(out);
   if (rank() != 0) return;
-  bands_.assign(state_.layers.size(), {});
-  for (std::size_t li = 0; li < state_.layers.size(); ++li) bands_[li].resize(static_cast<std::size_t>(state_.layers[li].units()));
+  // Every rank's band records, in rank order, make one file that rank 0 settles from.
+  const fs::path merged = state_dir() / "bands-merged.bin";
+  fs::remove(merged);
+  AppendFile bands(merged, 0);
   const char* what = "shard statistics";
   try {
     for (std::size_t k = 0; k < all.size(); ++k) {
@@ -184,24 +190,35 @@ void DissectionRun::merge_shards() {
       }
       for (LayerState& layer : state_.layers) {
         const IouTally tally = IouTally::deserialize(data, o);
-        const auto class_sum = bytes::get_vector<double>(data, o, what);
+        const auto sums = bytes::get<std::uint64_t>(data, o, what);
+        if (sums > (data.size() - o) / 16) throw std::runtime_error("corrupt class token sums");
+        std::vector<ExactSum> class_sum(static_cast<std::size_t>(sums));
+        for (ExactSum& s : class_sum) {
+          const auto low = bytes::get<std::uint64_t>(data, o, what);
+          s = ExactSum::from_parts(low, bytes::get<std::uint64_t>(data, o, what));
+        }
         const auto class_max = bytes::get_vector<double>(data, o, what);
         const auto class_images = bytes::get<std::uint64_t>(data, o, what);
         if (k == 0) continue;
         layer.tally.merge(tally);
         for (std::size_t u = 0; u < class_sum.size() && u < layer.class_sum.size(); ++u) {
-          layer.class_sum[u] += class_sum[u];
+          layer.class_sum[u].merge(class_sum[u]);
           layer.class_max[u] = std::max(layer.class_max[u], class_max[u]);
         }
         layer.class_images += class_images;
       }
-      add_bands(bytes::get_vector<std::uint8_t>(data, o, what), "rank " + std::to_string(k) + "'s band file");
+      const auto records = bytes::get<std::uint64_t>(data, o, what);
+      if (records > data.size() - o) throw std::runtime_error("corrupt band records");
+      bands.append(data.data() + o, static_cast<std::size_t>(records));
+      o += static_cast<std::size_t>(records);
     }
   } catch (const std::exception& e) {
     throw Error(std::string("dissect: merging the ranks' statistics failed (") + e.what() + "); delete " +
                 (options_.out / ".dissect").string() + " to start over");
   }
-  settle_thresholds();
+  settle_thresholds(merged, bands.size());
+  bands = AppendFile();
+  fs::remove(merged);
 }
 
 // Rank 0 asks for the maps its report draws (broadcast); each rank answers with those in its shard.

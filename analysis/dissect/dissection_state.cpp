@@ -35,7 +35,11 @@ std::vector<std::uint8_t> serialize_state(const State& s) {
     bytes::put_vector(out, l.unsettled);
     for (const QuantileBracket& b : l.brackets) b.serialize(out);
     l.tally.serialize(out);
-    bytes::put_vector(out, l.class_sum);
+    bytes::put(out, static_cast<std::uint64_t>(l.class_sum.size()));
+    for (const ExactSum& sum : l.class_sum) {
+      bytes::put(out, sum.low());
+      bytes::put(out, sum.high());
+    }
     bytes::put_vector(out, l.class_max);
     bytes::put(out, l.class_images);
   }
@@ -78,7 +82,12 @@ State deserialize_state(std::span<const std::uint8_t> data) {
       l.brackets.push_back(QuantileBracket::deserialize(data, o));
     }
     l.tally = IouTally::deserialize(data, o);
-    l.class_sum = bytes::get_vector<double>(data, o, what);
+    const auto sums = bytes::get<std::uint64_t>(data, o, what);
+    if (sums > (data.size() - o) / 16) throw std::runtime_error("corrupt");
+    for (std::uint64_t i = 0; i < sums; ++i) {
+      const auto low = bytes::get<std::uint64_t>(data, o, what);
+      l.class_sum.push_back(ExactSum::from_parts(low, bytes::get<std::uint64_t>(data, o, what)));
+    }
     l.class_max = bytes::get_vector<double>(data, o, what);
     l.class_images = bytes::get<std::uint64_t>(data, o, what);
     if (l.class_sum.size() != l.class_max.size()) throw std::runtime_error("corrupt");
@@ -89,14 +98,14 @@ State deserialize_state(std::span<const std::uint8_t> data) {
 void LayerState::observe_class_token(const float* values, std::size_t images) {
   const auto n = static_cast<std::size_t>(units());
   if (class_sum.empty()) {
-    class_sum.assign(n, 0.0);
+    class_sum.assign(n, ExactSum());
     class_max.assign(n, -std::numeric_limits<double>::infinity());
   }
   for (std::size_t i = 0; i < images; ++i) {
     for (std::size_t u = 0; u < n; ++u) {
-      const double v = values[i * n + u];
-      class_sum[u] += v;
-      class_max[u] = std::max(class_max[u], v);
+      const float v = values[i * n + u];
+      class_sum[u].add(v);
+      class_max[u] = std::max(class_max[u], static_cast<double>(v));
     }
   }
   class_images += images;

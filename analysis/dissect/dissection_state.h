@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "analysis/data/checkpoint_file.h"
+#include "analysis/stats/exact_sum.h"
 #include "analysis/stats/iou_tally.h"
 #include "analysis/stats/tail_histogram.h"
 
@@ -27,7 +28,8 @@ struct LayerState {
   std::vector<QuantileBracket> brackets;
   IouTally tally;
   // A token layer's class token per unit: the sum and maximum over the images so far.
-  std::vector<double> class_sum, class_max;
+  std::vector<ExactSum> class_sum;  // exact, so that shards merge to one process's bits
+  std::vector<double> class_max;
   std::uint64_t class_images = 0;
   void observe_class_token(const float* values, std::size_t images);  // images x units
 

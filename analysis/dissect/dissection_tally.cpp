@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <mutex>
 #include <stdexcept>
 
@@ -29,7 +30,6 @@ void DissectionRun::tally_pass() {
   progress_.phase = kPhaseTally;
   const auto start = std::chrono::steady_clock::now();
   band_file_ = AppendFile(band_path(), state_.band_bytes);
-  load_bands();
   std::vector<BrodenSample> batch;
   labels_->stream(
       shard_.first + state_.position, shard_.end,
@@ -50,10 +50,9 @@ void DissectionRun::tally_pass() {
     state_.phase = kPhaseReport;
     save();
     band_file_ = AppendFile();
-    bands_.clear();
     return;
   }
-  settle_thresholds();
+  settle_thresholds(band_path(), band_file_.size());
   tally_seconds_ += seconds_since(start);
   state_.phase = kPhaseReport;
   save();
@@ -61,57 +60,115 @@ void DissectionRun::tally_pass() {
   fs::remove(band_path());
 }
 
-void DissectionRun::load_bands() {
-  // Per batch, for each layer and unit with band pixels: (layer, unit, UnitBand).
-  bands_.assign(state_.layers.size(), {});
-  for (std::size_t li = 0; li < state_.layers.size(); ++li) bands_[li].resize(static_cast<std::size_t>(state_.layers[li].units()));
-  if (band_file_.size() == 0) return;
-  add_bands(band_file_.read_all(), band_path().string());
-}
+namespace {
 
-void DissectionRun::add_bands(std::span<const std::uint8_t> data, const std::string& what) {
-  try {
-    std::size_t offset = 0;
-    while (offset < data.size()) {
-      const auto li = bytes::get<std::uint32_t>(data, offset, "band file");
-      const auto unit = bytes::get<std::int32_t>(data, offset, "band file");
-      if (li >= state_.layers.size()) throw std::runtime_error("corrupt layer");
-      const std::vector<int>& unsettled = state_.layers[li].unsettled;
-      if (!std::binary_search(unsettled.begin(), unsettled.end(), unit)) throw std::runtime_error("corrupt unit");
-      bands_[li][static_cast<std::size_t>(unit)].append(UnitBand::deserialize(data, offset));
-    }
-  } catch (const std::runtime_error& e) {
-    throw Error(what + " is damaged (" + e.what() + "); delete " + state_dir().string() + " to start over");
+// The band file is records of (layer, unit, payload bytes, UnitBand), batch after batch.
+constexpr std::size_t kRecordHeader = 2 * sizeof(std::uint32_t) + sizeof(std::uint64_t);
+// Settling holds at most about this much of the bands at once, whatever the run's size.
+constexpr std::uint64_t kSettleMemory = std::uint64_t{16} << 20;
+
+struct BandRecord {
+  std::uint32_t layer = 0;
+  std::int32_t unit = 0;
+  std::span<const std::uint8_t> payload;
+};
+
+// Calls each(record) for every record of `data`; throws std::runtime_error when it is damaged.
+template <typename Each>
+void for_each_record(std::span<const std::uint8_t> data, std::size_t layers, Each&& each) {
+  std::size_t offset = 0;
+  while (offset < data.size()) {
+    BandRecord r;
+    r.layer = bytes::get<std::uint32_t>(data, offset, "band file");
+    r.unit = bytes::get<std::int32_t>(data, offset, "band file");
+    const auto length = bytes::get<std::uint64_t>(data, offset, "band file");
+    if (r.layer >= layers || length > data.size() - offset) throw std::runtime_error("corrupt record");
+    r.payload = data.subspan(offset, static_cast<std::size_t>(length));
+    offset += static_cast<std::size_t>(length);
+    each(r);
   }
 }
 
-void DissectionRun::settle_thresholds() {
+}  // namespace
+
+void DissectionRun::settle_thresholds(const fs::path& path, std::uint64_t size) {
   Stopwatch watch(timings_.tally);
+  // The bands stay in their file (mapped, so the page cache holds them, not this process's own
+  // memory): a first look measures each unit's, then groups of units within kSettleMemory are
+  // read and settled in turn.
+  ActivationCache file;
+  std::span<const std::uint8_t> data;
+  if (size > 0) {
+    file = ActivationCache(path, /*create=*/false);
+    data = file.bytes(0, size);
+  }
+  struct Item {
+    std::size_t layer, index;  // index into the layer's unsettled units
+    std::uint64_t bytes = 0;
+  };
+  std::vector<Item> items;
+  std::vector<std::vector<std::int64_t>> slot(state_.layers.size());  // (layer, unit) -> item
   for (std::size_t li = 0; li < state_.layers.size(); ++li) {
-    LayerState& layer = state_.layers[li];
+    slot[li].assign(static_cast<std::size_t>(state_.layers[li].units()), -1);
+    for (std::size_t i = 0; i < state_.layers[li].unsettled.size(); ++i) {
+      slot[li][static_cast<std::size_t>(state_.layers[li].unsettled[i])] = static_cast<std::int64_t>(items.size());
+      items.push_back({li, i});
+    }
+  }
+  auto item_of = [&](const BandRecord& r) -> Item& {
+    if (r.unit < 0 || static_cast<std::size_t>(r.unit) >= slot[r.layer].size() || slot[r.layer][static_cast<std::size_t>(r.unit)] < 0) {
+      throw std::runtime_error("corrupt unit");
+    }
+    return items[static_cast<std::size_t>(slot[r.layer][static_cast<std::size_t>(r.unit)])];
+  };
+  try {
+    for_each_record(data, state_.layers.size(), [&](const BandRecord& r) { item_of(r).bytes += r.payload.size(); });
+  } catch (const std::runtime_error& e) {
+    throw Error(path.string() + " is damaged (" + e.what() + "); delete " + state_dir().string() + " to start over");
+  }
+  std::size_t begin = 0;
+  while (begin < items.size()) {
+    std::size_t end = begin;
+    std::uint64_t bytes = 0;
+    while (end < items.size() && (end == begin || bytes + items[end].bytes <= kSettleMemory)) bytes += items[end++].bytes;
+    std::vector<UnitBand> bands(end - begin);
+    try {
+      for_each_record(data, state_.layers.size(), [&](const BandRecord& r) {
+        const auto k = static_cast<std::size_t>(&item_of(r) - items.data());
+        if (k < begin || k >= end) return;
+        std::size_t offset = 0;
+        bands[k - begin].append(UnitBand::deserialize(r.payload, offset));
+        if (offset != r.payload.size()) throw std::runtime_error("corrupt band");
+      });
+    } catch (const std::runtime_error& e) {
+      throw Error(path.string() + " is damaged (" + e.what() + "); delete " + state_dir().string() + " to start over");
+    }
     // Units touch disjoint parts of the tally.
     std::string failure;
     std::mutex failure_mutex;
-    parallel_chunks(static_cast<std::int64_t>(layer.unsettled.size()), 8, [&](std::int64_t begin, std::int64_t end) {
-      for (auto i = static_cast<std::size_t>(begin); i < static_cast<std::size_t>(end); ++i) {
-        const int u = layer.unsettled[i];
+    parallel_chunks(static_cast<std::int64_t>(end - begin), 1, [&](std::int64_t b, std::int64_t e) {
+      for (auto k = static_cast<std::size_t>(b); k < static_cast<std::size_t>(e); ++k) {
+        const Item& item = items[begin + k];
+        LayerState& layer = state_.layers[item.layer];
+        const int u = layer.unsettled[item.index];
         try {
           layer.thresholds[static_cast<std::size_t>(u)] =
-              settle_unit(layer.tally, u, layer.brackets[i], bands_[li][static_cast<std::size_t>(u)], label_category_);
-        } catch (const std::runtime_error& e) {
+              settle_unit(layer.tally, u, layer.brackets[item.index], bands[k], label_category_);
+        } catch (const std::runtime_error& err) {
           const std::lock_guard lock(failure_mutex);
-          if (failure.empty()) failure = "unit " + std::to_string(unit_number(u)) + ": " + e.what();
+          if (failure.empty()) {
+            failure = "layer " + options_.layers[item.layer] + ", unit " + std::to_string(unit_number(u)) + ": " + err.what();
+          }
         }
       }
     });
-    if (!failure.empty()) {
-      throw Error("layer " + options_.layers[li] + ", " + failure + "; delete " + state_dir().string() +
-                  " to start over");
-    }
+    if (!failure.empty()) throw Error(failure + "; delete " + state_dir().string() + " to start over");
+    begin = end;
+  }
+  for (LayerState& layer : state_.layers) {
     layer.unsettled.clear();
     layer.brackets.clear();
   }
-  bands_.clear();
 }
 
 void DissectionRun::tally_batch(std::vector<BrodenSample>& batch) {
@@ -183,8 +240,11 @@ void DissectionRun::tally_batch(std::vector<BrodenSample>& batch) {
         if (batch_bands_[li][u].empty()) continue;
         bytes::put(records, static_cast<std::uint32_t>(li));
         bytes::put(records, static_cast<std::int32_t>(u));
+        const std::size_t length_at = records.size();
+        bytes::put(records, std::uint64_t{0});
         batch_bands_[li][u].serialize(records);
-        bands_[li][u].append(batch_bands_[li][u]);
+        const std::uint64_t length = records.size() - length_at - sizeof(std::uint64_t);
+        std::memcpy(records.data() + length_at, &length, sizeof(length));
       }
     }
     band_file_.append(records.data(), records.size());

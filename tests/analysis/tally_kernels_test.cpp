@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "analysis/data/broden_dataset.h"
+#include "analysis/stats/exact_sum.h"
 #include "analysis/stats/iou_tally.h"
 #include "analysis/model/model_spec.h"
 #include "analysis/stats/parallel.h"
@@ -563,4 +564,29 @@ TEST_CASE("quantile refiners of disjoint shards, sent as bytes and merged, give 
     // A shard alone has not seen the bin's values: refused, not a wrong quantile.
     CHECK_THROWS_AS(shards[1].quantile(), std::runtime_error);
   }
+}
+
+TEST_CASE("exact sums of floats do not depend on the order or on how the values are split into shards") {
+  std::mt19937 rng(3);
+  std::lognormal_distribution<float> spread(0.0f, 4.0f);
+  std::vector<float> values;
+  for (int i = 0; i < 20000; ++i) values.push_back((i % 2 ? -1.0f : 1.0f) * spread(rng));
+  values.push_back(1e-30f);  // below the fixed point's unit: dropped alike everywhere
+  ExactSum whole;
+  for (const float v : values) whole.add(v);
+  std::vector<float> shuffled(values);
+  std::shuffle(shuffled.begin(), shuffled.end(), rng);
+  ExactSum parts[3];
+  for (std::size_t i = 0; i < shuffled.size(); ++i) parts[i * 3 / shuffled.size()].add(shuffled[i]);
+  parts[2].merge(parts[0]);
+  parts[2].merge(parts[1]);
+  CHECK(parts[2] == whole);
+  CHECK(ExactSum::from_parts(whole.low(), whole.high()) == whole);
+  // Against a long double sum: the same to well within a double's rounding.
+  long double reference = 0.0L;
+  for (const float v : values) reference += v;
+  CHECK(std::abs(whole.value() - static_cast<double>(reference)) <= 1e-9 * std::abs(static_cast<double>(reference)) + 1e-12);
+  ExactSum negative;
+  negative.add(-2.5f);
+  CHECK(negative.value() == -2.5);
 }
