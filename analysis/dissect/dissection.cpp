@@ -329,7 +329,12 @@ void DissectionRun::choose_thresholds() {
                                 return read_cache(li, first, count);
                               },
                               kBandMemory, options_.exchange);
+  start_tally();
+}
+
+void DissectionRun::start_tally() {
   for (LayerState& layer : state_.layers) {
+    layer.histograms.clear();
     layer.tally = IouTally(static_cast<int>(layer.units()), static_cast<int>(label_names_.size()),
                            static_cast<int>(categories_.size()), options_.topk);
   }

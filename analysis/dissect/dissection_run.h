@@ -67,6 +67,7 @@ class DissectionRun {
   void forward_pass();
   void forward_batch(std::vector<BrodenSample>& batch);
   void choose_thresholds();
+  void start_tally();  // fresh tallies at the chosen thresholds; checkpointed
   // Pass 2, in dissection_tally.cpp.
   void tally_pass();
   void tally_batch(std::vector<BrodenSample>& batch);

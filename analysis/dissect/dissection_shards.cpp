@@ -137,14 +137,8 @@ void DissectionRun::agree_thresholds() {
     layer.unsettled = bytes::get_vector<int>(got, offset, "thresholds");
     layer.brackets.clear();
     for (std::size_t i = 0; i < layer.unsettled.size(); ++i) layer.brackets.push_back(QuantileBracket::deserialize(got, offset));
-    layer.histograms.clear();
-    layer.tally = IouTally(static_cast<int>(layer.units()), static_cast<int>(label_names_.size()),
-                           static_cast<int>(categories_.size()), options_.topk);
   }
-  state_.phase = kPhaseTally;
-  state_.position = 0;
-  state_.band_bytes = 0;
-  save();
+  start_tally();
 }
 
 // Rank 0 gathers every rank's images, tallies and bands (in rank order, which is image order),

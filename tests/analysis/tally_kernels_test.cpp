@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <barrier>
 #include <chrono>
 #include <cmath>
 #include <limits>
@@ -19,6 +20,7 @@
 #include <vector>
 
 #include "analysis/data/broden_dataset.h"
+#include "analysis/dist/exchange.h"
 #include "analysis/stats/exact_sum.h"
 #include "analysis/stats/iou_tally.h"
 #include "analysis/model/model_spec.h"
@@ -589,4 +591,97 @@ TEST_CASE("exact sums of floats do not depend on the order or on how the values 
   ExactSum negative;
   negative.add(-2.5f);
   CHECK(negative.value() == -2.5);
+}
+
+namespace {
+
+// The ranks of a sharded run as threads of this process: the collectives an MPI job makes, so the
+// merging is checked under several splits without mpirun (tests/analysis/dist runs the real one).
+class ThreadExchange final : public Exchange {
+ public:
+  struct Shared {
+    explicit Shared(int n) : sync(n), slots(static_cast<std::size_t>(n)) {}
+    std::barrier<> sync;
+    std::vector<std::vector<std::uint8_t>> slots;
+  };
+  ThreadExchange(Shared& shared, int rank) : shared_(shared), rank_(rank) {}
+  int rank() const override { return rank_; }
+  int ranks() const override { return static_cast<int>(shared_.slots.size()); }
+  std::vector<std::vector<std::uint8_t>> all_gather(std::span<const std::uint8_t> mine) override {
+    shared_.slots[static_cast<std::size_t>(rank_)].assign(mine.begin(), mine.end());
+    shared_.sync.arrive_and_wait();
+    std::vector<std::vector<std::uint8_t>> all = shared_.slots;
+    shared_.sync.arrive_and_wait();
+    return all;
+  }
+  std::vector<std::vector<std::uint8_t>> gather(std::span<const std::uint8_t> mine) override {
+    auto all = all_gather(mine);
+    if (rank_ != 0) all.clear();
+    return all;
+  }
+  std::vector<std::uint8_t> broadcast(std::vector<std::uint8_t> bytes, int root) override {
+    return all_gather(bytes)[static_cast<std::size_t>(root)];
+  }
+  void barrier() override { shared_.sync.arrive_and_wait(); }
+
+ private:
+  Shared& shared_;
+  int rank_;
+};
+
+// streamed_thresholds with the images split over `ranks` threads, each seeing only its own.
+std::vector<std::vector<double>> sharded_thresholds(const std::vector<float>& cache, const std::vector<std::int32_t>& seg,
+                                                    int ranks, std::size_t batch, std::size_t chunk) {
+  ThreadExchange::Shared shared(ranks);
+  std::vector<std::vector<double>> thresholds(static_cast<std::size_t>(ranks));
+  std::vector<std::thread> threads;
+  for (int r = 0; r < ranks; ++r) {
+    threads.emplace_back([&, r] {
+      ThreadExchange exchange(shared, r);
+      const Shard shard = shard_of(seg.size() / 2, r, ranks);
+      const std::span<const std::int32_t> mine = std::span<const std::int32_t>(seg).subspan(2 * shard.first, 2 * shard.size());
+      const float* maps = cache.data() + shard.first * kImageFloats;
+      const CacheReader read = [&](std::size_t, std::uint64_t first, std::uint64_t count) {
+        return std::span<const float>(maps + first * kImageFloats, count * kImageFloats);
+      };
+      std::vector<LayerState> layers(1);
+      layers[0].shape = {kUnits, kSide, kSide};
+      for (std::size_t first = 0; first < shard.size(); first += batch) {
+        const std::size_t n = std::min<std::size_t>(batch, shard.size() - first);
+        if (!observe_batch(layers[0], ThresholdRule{}, maps + first * kImageFloats, mine.subspan(2 * first, 2 * n), n)) return;
+      }
+      choose_thresholds(layers, ThresholdRule{}, mine, chunk, std::size_t{1} << 30, read, 0, &exchange);
+      thresholds[static_cast<std::size_t>(r)] = layers[0].thresholds;
+    });
+  }
+  for (auto& t : threads) t.join();
+  return thresholds;
+}
+
+}  // namespace
+
+TEST_CASE("thresholds chosen over shards that merge their statistics are one process's, on every rank") {
+  // Early images far stronger than later ones: the first shard's cutoffs rise above the quantiles,
+  // so the merged histograms miss them and the units are counted again over every shard.
+  constexpr std::size_t kImages = 240;
+  std::mt19937 rng(4);
+  std::uniform_real_distribution<float> noise(0.0f, 1.0f);
+  std::vector<float> cache(kImages * kImageFloats);
+  for (std::size_t i = 0; i < kImages; ++i) {
+    const float level = noise(rng);
+    for (int u = 0; u < kUnits; ++u) {
+      for (int p = 0; p < kSide * kSide; ++p) {
+        float v = u == 0 ? noise(rng) : level * (1.0f + 0.01f * noise(rng));
+        if (i < 80) v *= 1000.0f;
+        cache[i * kImageFloats + static_cast<std::size_t>(u * kSide * kSide + p)] = v;
+      }
+    }
+  }
+  std::vector<std::int32_t> seg;
+  for (std::size_t i = 0; i < kImages; ++i) seg.insert(seg.end(), {17, 13});
+  const std::vector<double> expected = brute_force_thresholds(cache, seg);
+  for (const int ranks : {2, 3, 7}) {
+    INFO(ranks << " ranks");
+    for (const auto& rank_thresholds : sharded_thresholds(cache, seg, ranks, 8, 16)) CHECK(rank_thresholds == expected);
+  }
 }
