@@ -16,6 +16,9 @@
 // least that work on them alone can reach), and t_* (DissectTimings: where the time beyond the
 // model goes). Each benchmark repeats UNITSCOPE_BENCH_REPEATS times (default 3) and reports the
 // median and spread of every counter: these machines are noisy.
+// memory_1k_10k runs `unitscope dissect` over 1,000
+// and then 10,000 images of one SceneWorld export at 128 x 128, for the demo classifier and
+// ResNet-18's layer4, and reports the peaks of RssAnon and RssFile (the memory-mapped cache).
 // sharded_resnet18 (MPI builds) runs the unitscope command itself on ResNet-18 (layer3 and layer4 at
 // 224 x 224): as one process at 2 threads, one rank at 1 thread and 2 ranks (mpirun) at 1 thread
 // each, side by side in one iteration, with ratios to the first; then each layer alone on 2 ranks,
@@ -35,6 +38,10 @@
 #include <fstream>
 #include <regex>
 #include <sstream>
+#include <thread>
+
+#include <sys/wait.h>
+#include <unistd.h>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -191,6 +198,7 @@ void dissect_vs_forward(benchmark::State& state, const std::string& name, int si
 }
 
 #ifdef UNITSCOPE_BINARY
+#ifdef UNITSCOPE_BENCH_MPI
 struct CommandRun {
   double seconds = 0.0;
   std::string output;
@@ -258,9 +266,83 @@ void sharded_resnet18(benchmark::State& state) {
 }
 #endif
 
+struct PeakMemory {
+  double anon_mb = 0.0, file_mb = 0.0;
+};
+
+// Runs a shell command (its last word exec'd, so the pid is the command's), sampling
+// /proc/PID/status every 50 ms: the peaks of its anonymous and file-backed resident memory.
+PeakMemory peak_memory(const std::string& command) {
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::execl("/bin/sh", "sh", "-c", ("exec " + command + " >/dev/null 2>&1").c_str(), static_cast<char*>(nullptr));
+    std::_Exit(127);
+  }
+  PeakMemory peak;
+  int status = 0;
+  while (::waitpid(pid, &status, WNOHANG) == 0) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+    std::string line;
+    while (std::getline(in, line)) {
+      std::istringstream fields(line);
+      std::string key;
+      double kb = 0.0;
+      fields >> key >> kb;
+      if (key == "RssAnon:") peak.anon_mb = std::max(peak.anon_mb, kb / 1024.0);
+      if (key == "RssFile:") peak.file_mb = std::max(peak.file_mb, kb / 1024.0);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) throw std::runtime_error(command + " failed");
+  return peak;
+}
+
+// Peak memory of `unitscope dissect` over the first 1,000 and then all 10,000 images of one
+// SceneWorld export at 128 x 128: the anonymous part must stay flat (growth <= 1.10).
+void memory_1k_10k(benchmark::State& state, const std::string& model, const std::string& layers) {
+  const fs::path data = fs::temp_directory_path() / "unitscope_bench_memory_128_10000";
+  if (!fs::exists(data / "index.csv")) {
+    SceneWorldOptions world;
+    world.width = world.height = 128;
+    BrodenExportOptions o;
+    o.images = 10000;
+    o.threads = 2;
+    export_broden(SceneWorld(world), data, o);
+  }
+  const fs::path out = fs::temp_directory_path() / "unitscope_bench_memory_out";
+  const std::string base = std::string(UNITSCOPE_BINARY) + " dissect --model " + model + " --layers " + layers +
+                           " --dataset " + data.string() + " --threads 2 --out " + out.string();
+  for (auto _ : state) {
+    fs::remove_all(out);
+    const auto start = std::chrono::steady_clock::now();
+    const PeakMemory small = peak_memory(base + " --limit 1000");
+    fs::remove_all(out);
+    const PeakMemory large = peak_memory(base);
+    state.SetIterationTime(seconds_since(start));
+    state.counters["anon_1k_MB"] = small.anon_mb;
+    state.counters["anon_10k_MB"] = large.anon_mb;
+    state.counters["anon_growth"] = large.anon_mb / small.anon_mb;
+    state.counters["file_1k_MB"] = small.file_mb;
+    state.counters["file_10k_MB"] = large.file_mb;
+  }
+  fs::remove_all(out);
+}
+#endif
+
 }  // namespace
 
 #ifdef UNITSCOPE_BINARY
+BENCHMARK_CAPTURE(memory_1k_10k, demo_classifier, std::string(UNITSCOPE_SOURCE_DIR) + "/assets/models/classifier.pt",
+                  "features.27")
+    ->Iterations(1)
+    ->UseManualTime()
+    ->Unit(benchmark::kSecond);
+BENCHMARK_CAPTURE(memory_1k_10k, resnet18_layer4, "builtin:resnet18", "layer4")
+    ->Iterations(1)
+    ->UseManualTime()
+    ->Unit(benchmark::kSecond);
+#endif
+#ifdef UNITSCOPE_BENCH_MPI
 BENCHMARK(sharded_resnet18)
     ->Iterations(1)
     ->Repetitions(repeats())
