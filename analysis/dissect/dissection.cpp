@@ -168,21 +168,27 @@ void DissectionRun::load_or_start() {
                   " to start over");
     }
     state_ = std::move(s);
-    resume_cache();
-    if (state_.phase < kPhaseDone) open_caches(/*create=*/false);
-    // Activations past the checkpoint belong to a batch that was lost; drop them.
-    if (state_.phase <= kPhaseForward) {
-      for (std::size_t li = 0; li < caches_.size(); ++li) caches_[li].truncate(state_.layers[li].cache_bytes);
-    }
+  } else {
+    state_ = State{};
+    state_.fingerprint = fingerprint;
+    state_.phase = kPhaseForward;
+    state_.layers.resize(options_.layers.size());
+    plan_cache();
+  }
+  // Every rank comes here, fresh or resumed, before any saves: they agree on one precision.
+  if (sharded()) agree_precision(/*fresh=*/!data);
+  if (!data) {
+    if (options_.on_note) options_.on_note(plan_note_);
+    open_caches(/*create=*/true);
+    save();
     return;
   }
-  state_ = State{};
-  state_.fingerprint = fingerprint;
-  state_.phase = kPhaseForward;
-  state_.layers.resize(options_.layers.size());
-  plan_cache();
-  open_caches(/*create=*/true);
-  save();
+  resume_cache();
+  if (state_.phase < kPhaseDone) open_caches(/*create=*/false);
+  // Activations past the checkpoint belong to a batch that was lost; drop them.
+  if (state_.phase <= kPhaseForward) {
+    for (std::size_t li = 0; li < caches_.size(); ++li) caches_[li].truncate(state_.layers[li].cache_bytes);
+  }
 }
 
 void DissectionRun::open_caches(bool create) {

@@ -80,22 +80,39 @@ void DissectionRun::plan_cache() {
                 " in " + cache_mode_name(mode) + " but " + options_.out.string() + " has " + size_text(free) +
                 " free; give --cache fp16 (half) or --cache none (no disk, the model runs twice)");
   }
-  // Sharded: every rank must see values of one precision, or the merged results would not be one
-  // process's; a rank that stores fp16 makes every rank round to it.
-  bool half = mode == CacheMode::kFp16;
-  if (sharded()) {
-    std::vector<std::uint8_t> mine{static_cast<std::uint8_t>(half)};
-    for (const auto& theirs : options_.exchange->all_gather(mine)) half = half || (!theirs.empty() && theirs[0] != 0);
-    if (half && mode == CacheMode::kFp32) mode = CacheMode::kFp16;
-  }
-  state_.half_values = half;
+  state_.half_values = mode == CacheMode::kFp16;
   state_.storage = mode == CacheMode::kFp32 ? kStoreFp32 : mode == CacheMode::kFp16 ? kStoreFp16 : kStoreNone;
-  if (options_.on_note) {
-    options_.on_note("dissect: the activation cache needs " + size_text(fp32) + " in fp32 (" + size_text(fp32 / 2) +
-                     " in fp16) for " + std::to_string(shard_.size()) + " images; " + size_text(free) +
-                     " free, budget " + size_text(budget) + ": --cache " + cache_mode_name(mode) +
-                     (half && options_.cache != CacheMode::kFp16 && sharded() ? " (values rounded to fp16 on every rank)" : ""));
+  plan_note_ = "dissect: the activation cache needs " + size_text(fp32) + " in fp32 (" + size_text(fp32 / 2) +
+               " in fp16) for " + std::to_string(shard_.size()) + " images; " + size_text(free) + " free, budget " +
+               size_text(budget) + ": --cache " + cache_mode_name(mode);
+}
+
+void DissectionRun::agree_precision(bool fresh) {
+  // Every rank must see values of one precision, or the merged results would not be one process's:
+  // ranks that resume keep theirs; otherwise a rank that stores fp16 makes every rank round to it.
+  const std::vector<std::uint8_t> mine{static_cast<std::uint8_t>(fresh), static_cast<std::uint8_t>(state_.half_values)};
+  int resumed = -1;
+  bool any = false;
+  for (const auto& theirs : options_.exchange->all_gather(mine)) {
+    if (theirs.size() != 2) throw Error("dissect: a rank sent no precision");
+    const bool half = theirs[1] != 0;
+    any = any || half;
+    if (theirs[0] != 0) continue;
+    if (resumed >= 0 && resumed != static_cast<int>(half)) {
+      throw Error("dissect: the ranks' checkpoints in " + (options_.out / ".dissect").string() +
+                  " disagree on fp16 and fp32; delete it to start over");
+    }
+    resumed = static_cast<int>(half);
   }
+  const bool half = resumed >= 0 ? resumed == 1 : any;
+  if (!fresh || state_.half_values == half) return;
+  state_.half_values = half;
+  if (half && state_.storage == kStoreFp32) state_.storage = kStoreFp16;
+  // fp32 values where this rank's budget had room for fp16 only: it keeps no cache.
+  if (!half && state_.storage == kStoreFp16) state_.storage = kStoreNone;
+  plan_note_ += half ? " (every rank rounds to fp16: another rank stores it)"
+                     : " (no cache here: the other ranks' values are fp32)";
+  plan_note_.replace(plan_note_.find("--cache ") + 8, 4, state_.storage == kStoreFp16 ? "fp16" : "none");
 }
 
 void DissectionRun::resume_cache() {

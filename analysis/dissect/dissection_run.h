@@ -84,7 +84,8 @@ class DissectionRun {
 
   void open_caches(bool create);
   // In dissection_cache.cpp: the cache's mode, and reading activations back in any mode.
-  void plan_cache();
+  void plan_cache();  // a fresh run's mode, from the estimate and the budget (this rank alone)
+  void agree_precision(bool fresh);  // sharded, collective
   void resume_cache();
   void append_cache(const std::vector<at::Tensor>& layer_acts);
   std::vector<at::Tensor> maps_of(std::span<const std::uint64_t> positions);
@@ -149,6 +150,7 @@ class DissectionRun {
   std::vector<std::pair<std::uint64_t, std::uint64_t>> half_window_;  // per layer: which (first, count) that holds
   std::vector<at::Tensor> window_;  // --cache none: the maps of the images last run again
   std::uint64_t window_first_ = 0, window_count_ = 0;
+  std::string plan_note_;  // what plan_cache chose, said once the ranks agree
   BilinearAxes axes_;  // the tally's
   AppendFile band_file_;  // the tally's band pixels, batch by batch (threshold_band.h)
   std::vector<std::vector<UnitBand>> batch_bands_;  // per layer and unit: one batch's; reused

@@ -105,30 +105,40 @@ resume)
   run "$dir/world.txt" "$unitscope" world --out "$dir/world" --images 240 --size 96 --threads 2
   common="dissect --dataset $dir/world --layers features.27 --batch 4"
   run "$dir/one.txt" "$unitscope" $common --out "$dir/one" --threads 2
-  # Rank 1 is killed once its checkpoint holds a few batches of the forward pass.
-  $mpi 2 "$unitscope" $common --out "$dir/two" --threads 1 >"$dir/killed.txt" 2>&1 &
-  job=$!
-  victim=""
-  for _ in $(seq 1 600); do
-    cache=$dir/two/.dissect/rank-1-of-2/features.27.f32
-    if [ -f "$cache" ] && [ "$(stat -c %s "$cache")" -gt 1000000 ]; then
-      for p in $(pgrep -f "$unitscope $common"); do
-        if tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -q '^OMPI_COMM_WORLD_RANK=1$'; then victim=$p; fi
-      done
-      [ -n "$victim" ] && break
-    fi
-    sleep 0.1
-  done
-  [ -n "$victim" ] || fail "rank 1 never got under way"
-  kill -9 "$victim"
-  if wait "$job"; then fail "mpirun exited 0 after its rank 1 was killed"; fi
-  echo "ok: rank 1 ($victim) killed; mpirun stopped every rank"
-  [ ! -f "$dir/two/features.27/tally.csv" ] || fail "a killed run wrote its outputs"
+  # kill_rank1 OUT: a 2-rank run into OUT whose rank 1 is killed once its checkpoint holds a few
+  # batches of the forward pass.
+  kill_rank1() {
+    $mpi 2 "$unitscope" $common --out "$1" --threads 1 >"$1.killed.txt" 2>&1 &
+    job=$!
+    victim=""
+    for _ in $(seq 1 600); do
+      cache=$1/.dissect/rank-1-of-2/features.27.f32
+      if [ -f "$cache" ] && [ "$(stat -c %s "$cache")" -gt 1000000 ]; then
+        for p in $(pgrep -f "$unitscope $common --out $1"); do
+          if tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -q '^OMPI_COMM_WORLD_RANK=1$'; then victim=$p; fi
+        done
+        [ -n "$victim" ] && break
+      fi
+      sleep 0.1
+    done
+    [ -n "$victim" ] || fail "rank 1 never got under way"
+    kill -9 "$victim"
+    if wait "$job"; then fail "mpirun exited 0 after its rank 1 was killed"; fi
+    echo "ok: rank 1 ($victim) killed; mpirun stopped every rank"
+    [ ! -f "$1/features.27/tally.csv" ] || fail "a killed run wrote its outputs"
+  }
+  kill_rank1 "$dir/two"
   run "$dir/resumed.txt" $mpi 2 "$unitscope" $common --out "$dir/two" --threads 1
   # One line for the whole job: it resumes after what both ranks had done.
   done_before=$(value_of "$log" '^dissect: (forward|tally) pass, resuming after ' 's/.* after \([0-9]*\) of .*/\1/')
   between "images done before the kill" "$done_before" 1 239
   same "$dir/one" "$dir/two"
+  # A rank that lost its checkpoint (killed before its first, or its disk gone) starts its share
+  # again while the other resumes: the ranks still agree, and the bytes are the same.
+  kill_rank1 "$dir/three"
+  rm -rf "$dir/three/.dissect/rank-1-of-2"
+  run "$dir/three.txt" $mpi 2 "$unitscope" $common --out "$dir/three" --threads 1
+  same "$dir/one" "$dir/three"
   ;;
 *)
   fail "unknown mode $mode"
