@@ -151,11 +151,7 @@ void DissectionRun::merge_shards() {
   bytes::put_vector(out, state_.seg_sizes);
   for (const LayerState& layer : state_.layers) {
     layer.tally.serialize(out);
-    bytes::put(out, static_cast<std::uint64_t>(layer.class_sum.size()));
-    for (const ExactSum& s : layer.class_sum) {
-      bytes::put(out, s.low());
-      bytes::put(out, s.high());
-    }
+    bytes::put_vector(out, layer.class_sum);
     bytes::put_vector(out, layer.class_max);
     bytes::put(out, layer.class_images);
   }
@@ -184,13 +180,7 @@ void DissectionRun::merge_shards() {
       }
       for (LayerState& layer : state_.layers) {
         const IouTally tally = IouTally::deserialize(data, o);
-        const auto sums = bytes::get<std::uint64_t>(data, o, what);
-        if (sums > (data.size() - o) / 16) throw std::runtime_error("corrupt class token sums");
-        std::vector<ExactSum> class_sum(static_cast<std::size_t>(sums));
-        for (ExactSum& s : class_sum) {
-          const auto low = bytes::get<std::uint64_t>(data, o, what);
-          s = ExactSum::from_parts(low, bytes::get<std::uint64_t>(data, o, what));
-        }
+        const auto class_sum = bytes::get_vector<ExactSum>(data, o, what);
         const auto class_max = bytes::get_vector<double>(data, o, what);
         const auto class_images = bytes::get<std::uint64_t>(data, o, what);
         if (k == 0) continue;

@@ -35,11 +35,7 @@ std::vector<std::uint8_t> serialize_state(const State& s) {
     bytes::put_vector(out, l.unsettled);
     for (const QuantileBracket& b : l.brackets) b.serialize(out);
     l.tally.serialize(out);
-    bytes::put(out, static_cast<std::uint64_t>(l.class_sum.size()));
-    for (const ExactSum& sum : l.class_sum) {
-      bytes::put(out, sum.low());
-      bytes::put(out, sum.high());
-    }
+    bytes::put_vector(out, l.class_sum);
     bytes::put_vector(out, l.class_max);
     bytes::put(out, l.class_images);
   }
@@ -82,12 +78,7 @@ State deserialize_state(std::span<const std::uint8_t> data) {
       l.brackets.push_back(QuantileBracket::deserialize(data, o));
     }
     l.tally = IouTally::deserialize(data, o);
-    const auto sums = bytes::get<std::uint64_t>(data, o, what);
-    if (sums > (data.size() - o) / 16) throw std::runtime_error("corrupt");
-    for (std::uint64_t i = 0; i < sums; ++i) {
-      const auto low = bytes::get<std::uint64_t>(data, o, what);
-      l.class_sum.push_back(ExactSum::from_parts(low, bytes::get<std::uint64_t>(data, o, what)));
-    }
+    l.class_sum = bytes::get_vector<ExactSum>(data, o, what);
     l.class_max = bytes::get_vector<double>(data, o, what);
     l.class_images = bytes::get<std::uint64_t>(data, o, what);
     if (l.class_sum.size() != l.class_max.size()) throw std::runtime_error("corrupt");
